@@ -1,0 +1,3 @@
+"""aixgo: define LLM agent workflows in YAML and run them durably."""
+
+__version__ = "0.1.0"

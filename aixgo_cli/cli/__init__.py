@@ -1,0 +1,116 @@
+"""The `aixgo` command line: a thin layer that parses, delegates and maps errors to exit codes.
+
+Start-up time is a budget (`--help` <= 100 ms, `validate` <= 150 ms), so this module imports only Typer;
+each command imports what it needs inside its body, and LiteLLM and keyring never load unless a command
+calls a model or touches the keyring.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from aixgo_cli import __version__
+from aixgo_cli.cli import state
+from aixgo_cli.errors import EXIT_CODE_MEANINGS, AixgoError, ExitCode
+
+_EPILOG = (
+    "\b\nExit codes:\n"
+    + "\n".join(
+        f"  {int(code):>3}  {meaning}" + (f" (resumable: {resumable})" if resumable != "-" else "")
+        for code, (meaning, resumable) in EXIT_CODE_MEANINGS.items()
+    )
+    + "\n\nDocs: docs/workflow-format.md. Add --debug to any command for a traceback."
+)
+
+app = typer.Typer(
+    name="aixgo",
+    help="Define LLM agent workflows in YAML and run them durably.",
+    epilog=_EPILOG,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"aixgo {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    state.debug = debug
+
+
+def _register() -> None:
+    from aixgo_cli.cli import schema_cmd, validate_cmd
+
+    app.command("validate", help=validate_cmd.HELP, epilog=_EPILOG)(validate_cmd.validate)
+    app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
+    try:
+        from aixgo_cli.cli import secrets_cmd
+    except ImportError:  # pragma: no cover - the secrets group is optional while it is being built
+        return
+    app.add_typer(secrets_cmd.app, name="secrets")
+
+
+_register()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; the only place errors become text and numbers."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    state.debug = "--debug" in args
+    from typer._click import exceptions as click_exceptions
+
+    try:
+        result = app(args=args, prog_name="aixgo", standalone_mode=False)
+    except AixgoError as error:
+        return _report(error)
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except click_exceptions.ClickException as error:
+        error.show(file=sys.stderr)
+        return int(ExitCode.INVALID)
+    except (KeyboardInterrupt, typer.Abort):
+        sys.stderr.write("aixgo: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as error:  # a bug in aixgo: say so plainly, traceback only with --debug
+        if state.debug:
+            raise
+        sys.stderr.write(
+            f"aixgo: internal error: {type(error).__name__}: {_safe(str(error))}\n"
+            "  hint: rerun with --debug for the traceback, and report it\n"
+        )
+        return int(ExitCode.STEP_FAILED)
+    return int(result) if isinstance(result, int) else 0
+
+
+def _safe(text: str) -> str:
+    try:
+        from aixgo_cli.secrets.redaction import redact
+    except ImportError:  # pragma: no cover
+        return text
+    return redact(text)
+
+
+def _report(error: AixgoError) -> int:
+    if state.debug:
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    sys.stderr.write(f"aixgo: error: {_safe(error.message)}\n")
+    if error.hint:
+        sys.stderr.write(f"  hint: {_safe(error.hint)}\n")
+    return int(error.exit_code)

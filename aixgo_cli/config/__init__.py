@@ -1,0 +1,1 @@
+"""The meaning of a workflow beyond its shape: references, graph rules, patterns, templates."""

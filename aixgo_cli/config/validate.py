@@ -1,0 +1,82 @@
+"""`validate` and `run` share this one path: load, schema, then every semantic check, all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aixgo_cli.config.context import CheckContext
+from aixgo_cli.config.graph_checks import check_graph
+from aixgo_cli.config.orchestration_checks import check_orchestration
+from aixgo_cli.config.reference_checks import check_references
+from aixgo_cli.config.template_checks import check_templates
+from aixgo_cli.schema.issues import Issue
+from aixgo_cli.schema.validator import schema_issues
+from aixgo_cli.schema.yaml_loader import LoadedWorkflow, load_workflow_bytes, load_workflow_file
+
+
+@dataclass
+class ValidationReport:
+    loaded: LoadedWorkflow
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
+    issues = list(loaded.issues)
+    if loaded.data is not None and not any(i.code in _FATAL_LOAD_CODES for i in issues):
+        if not isinstance(loaded.data, dict):
+            kind = "a list" if isinstance(loaded.data, list) else f"a single value ({loaded.data!r})"
+            issues.append(
+                Issue(
+                    file=loaded.file,
+                    line=1,
+                    column=1,
+                    severity="error",
+                    code="not-a-mapping",
+                    message=f"the top level of a workflow must be a mapping, but this file is {kind}",
+                    hint="start with `version: 1`, `name: ...` and `agents:` at the top level",
+                )
+            )
+        else:
+            issues.extend(schema_issues(loaded))
+            ctx = CheckContext(loaded)
+            check_references(ctx)
+            check_graph(ctx)
+            check_orchestration(ctx)
+            check_templates(ctx)
+            issues.extend(ctx.issues)
+    return ValidationReport(loaded, sorted(_dedupe(issues)))
+
+
+_FATAL_LOAD_CODES = {"yaml-syntax", "yaml-too-complex", "binary-file", "not-utf8", "empty-file", "file-too-large"}
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen: set[tuple[int, int, str]] = set()
+    out = []
+    for issue in issues:
+        key = (issue.line, issue.column, issue.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+def validate_path(path: Path, display_name: str | None = None) -> ValidationReport:
+    return validate_loaded(load_workflow_file(path, display_name))
+
+
+def validate_bytes(raw: bytes, name: str) -> ValidationReport:
+    return validate_loaded(load_workflow_bytes(raw, name))

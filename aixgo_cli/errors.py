@@ -1,0 +1,81 @@
+"""The error and exit-code contract (SPEC §2), in one place.
+
+Two roots, sorted by whose fault the problem is:
+
+* `UserError`: the invocation, the workflow file or the configuration is wrong; nothing ran (or the run
+  stopped before any work because a secret is missing). Exit 2 or 3.
+* `RunError`: something failed while running. Exit 1, or a pause code (4, 5), or 130 when interrupted.
+
+Every error carries a hint naming the exact next command, so a user never has to guess. Only
+`aixgo_cli.cli` turns these into text and exit codes; everything below it just raises.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes. `aixgo --help` and the README print this same table."""
+
+    OK = 0
+    STEP_FAILED = 1
+    INVALID = 2
+    CREDENTIALS = 3
+    PAUSED_BUDGET = 4
+    PAUSED_HUMAN = 5
+    INTERRUPTED = 130
+
+
+EXIT_CODE_MEANINGS: dict[ExitCode, tuple[str, str]] = {
+    ExitCode.OK: ("completed", "-"),
+    ExitCode.STEP_FAILED: ("a step failed permanently (after retries)", "yes, after a fix"),
+    ExitCode.INVALID: ("invalid invocation or invalid workflow: nothing ran", "-"),
+    ExitCode.CREDENTIALS: ("credentials or configuration: missing secret, key rejected", "yes"),
+    ExitCode.PAUSED_BUDGET: ("paused: budget (money, tokens, steps, time) reached", "yes, with a new budget"),
+    ExitCode.PAUSED_HUMAN: ("paused: waiting for a human answer", "yes, with --answer"),
+    ExitCode.INTERRUPTED: ("interrupted (SIGINT/SIGTERM); journal flushed", "yes"),
+}
+
+
+class AixgoError(Exception):
+    """Base of both roots. `message` says what is wrong; `hint` says what to do next."""
+
+    exit_code: ExitCode = ExitCode.STEP_FAILED
+
+    def __init__(self, message: str, *, hint: str | None = None, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UserError(AixgoError):
+    """Fix your input: bad arguments, an invalid workflow, a missing secret. Nothing ran."""
+
+    exit_code = ExitCode.INVALID
+
+
+class ConfigurationError(UserError):
+    """Credentials or configuration: a missing secret or a key the provider rejected (exit 3)."""
+
+    exit_code = ExitCode.CREDENTIALS
+
+
+class RunError(AixgoError):
+    """Failed while running. The journal keeps everything that completed; the run is resumable."""
+
+    exit_code = ExitCode.STEP_FAILED
+
+
+class RunPaused(RunError):
+    """A limit was reached (exit 4) or a human answer is awaited (exit 5). Resumable."""
+
+    exit_code = ExitCode.PAUSED_BUDGET
+
+
+class RunInterrupted(RunError):
+    """SIGINT or SIGTERM arrived; the journal was flushed before exiting."""
+
+    exit_code = ExitCode.INTERRUPTED
