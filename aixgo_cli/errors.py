@@ -75,6 +75,12 @@ class RunPaused(RunError):
     exit_code = ExitCode.PAUSED_BUDGET
 
 
+class RunWaiting(RunPaused):
+    """A step needs a human answer before it can go on (exit 5); `aixgo resume RUN --answer ...`."""
+
+    exit_code = ExitCode.PAUSED_HUMAN
+
+
 class RunInterrupted(RunError):
     """SIGINT or SIGTERM arrived; the journal was flushed before exiting."""
 

@@ -54,15 +54,14 @@ def _root(
 
 
 def _register() -> None:
-    from aixgo_cli.cli import schema_cmd, validate_cmd
+    from aixgo_cli.cli import run_cmd, runs_cmd, schema_cmd, secrets_cmd, validate_cmd
 
+    app.command("run", help=run_cmd.RUN_HELP, epilog=_EPILOG)(run_cmd.run)
+    app.command("resume", help=run_cmd.RESUME_HELP, epilog=_EPILOG)(run_cmd.resume)
     app.command("validate", help=validate_cmd.HELP, epilog=_EPILOG)(validate_cmd.validate)
-    app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
-    try:
-        from aixgo_cli.cli import secrets_cmd
-    except ImportError:  # pragma: no cover - the secrets group is optional while it is being built
-        return
+    app.add_typer(runs_cmd.app, name="runs")
     app.add_typer(secrets_cmd.app, name="secrets")
+    app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
 
 
 _register()
@@ -77,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = app(args=args, prog_name="aixgo", standalone_mode=False)
     except AixgoError as error:
-        return _report(error)
+        return report_error(error)
     except typer.Exit as done:
         return int(done.exit_code)
     except click_exceptions.ClickException as error:
@@ -88,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except Exception as error:  # a bug in aixgo: say so plainly, traceback only with --debug
         if state.debug:
-            raise
+            from aixgo_cli.secrets.redaction import redact_exception_text
+
+            sys.stderr.write(redact_exception_text(error, with_traceback=True) + "\n")
         sys.stderr.write(
             f"aixgo: internal error: {type(error).__name__}: {_safe(str(error))}\n"
             "  hint: rerun with --debug for the traceback, and report it\n"
@@ -98,18 +99,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _safe(text: str) -> str:
-    try:
-        from aixgo_cli.secrets.redaction import redact
-    except ImportError:  # pragma: no cover
-        return text
+    from aixgo_cli.secrets.redaction import redact
+
     return redact(text)
 
 
-def _report(error: AixgoError) -> int:
-    if state.debug:
-        import traceback
+def report_error(error: AixgoError) -> int:
+    """Print an error (and, for an invalid workflow, every problem in it); return its exit code."""
+    report = getattr(error, "report", None)
+    if report is not None:
+        from aixgo_cli.render.issues import issue_text
+        from aixgo_cli.render.style import Style, color_enabled
 
-        traceback.print_exception(error, file=sys.stderr)
+        style = Style(color_enabled(sys.stderr))
+        for issue in report.issues:
+            sys.stderr.write(issue_text(issue, report.loaded.lines, style) + "\n")
+    if state.debug:
+        from aixgo_cli.secrets.redaction import redact_exception_text
+
+        sys.stderr.write(redact_exception_text(error, with_traceback=True) + "\n")
     sys.stderr.write(f"aixgo: error: {_safe(error.message)}\n")
     if error.hint:
         sys.stderr.write(f"  hint: {_safe(error.hint)}\n")

@@ -42,7 +42,12 @@ class CheckContext:
     def __post_init__(self) -> None:
         data = self.loaded.data if isinstance(self.loaded.data, dict) else {}
         self.data: dict[str, Any] = data
-        self.agents = {e.name: e for e in named_entries(data, "agents")}
+        # Per-agent checks walk every entry, duplicates included, so a second `writer` does not hide the
+        # mistakes of the first; name lookups resolve to the first entry of a name.
+        self.all_agents: list[Named] = named_entries(data, "agents")
+        self.agents: dict[str, Named] = {}
+        for entry in self.all_agents:
+            self.agents.setdefault(entry.name, entry)
         self.tools = {e.name: e for e in named_entries(data, "tools")}
         self.services = {e.name: e for e in named_entries(data, "model_services")}
         self.mcp_servers = {e.name: e for e in named_entries(data, "mcp_servers")}

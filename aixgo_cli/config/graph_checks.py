@@ -10,7 +10,7 @@ from typing import Any
 
 from aixgo_cli.config.context import CheckContext, ref_name
 from aixgo_cli.schema.issues import PathPart
-from aixgo_cli.schema.suggest import did_you_mean
+from aixgo_cli.schema.suggest import did_you_mean_or_list
 
 
 def _refs(body: dict[str, Any], key: str, inner: str) -> list[tuple[int, str]]:
@@ -39,37 +39,41 @@ def graph_edges(ctx: CheckContext) -> dict[str, set[str]]:
 
 
 def check_graph(ctx: CheckContext) -> None:
-    for agent in ctx.agents.values():
+    dangling = False
+    for agent in ctx.all_agents:
         base: tuple[PathPart, ...] = ("agents", agent.index)
         for key, inner in (("inputs", "source"), ("outputs", "target")):
             for index, name in _refs(agent.body, key, inner):
                 if name == agent.name:
                     ctx.error(
-                        (*base, key, index),
+                        _ref_path(agent.body, base, key, index, inner),
                         "self-reference",
                         f"agent '{agent.name}' lists itself in {key}",
                         "an agent cannot feed itself; use the reflection or swarm pattern for loops",
                     )
                 elif name not in ctx.members:
+                    dangling = True
                     ctx.error(
-                        (*base, key, index),
+                        _ref_path(agent.body, base, key, index, inner),
                         "unknown-agent",
                         f"agent '{agent.name}' lists '{name}' in {key}, but no agent or flow has that name",
-                        did_you_mean(name, ctx.members),
+                        did_you_mean_or_list(name, ctx.members, "agents and flows"),
                     )
         for index, name in _refs(agent.body, "depends_on", "-"):
             if name == agent.name:
                 ctx.error((*base, "depends_on", index), "self-reference", f"agent '{agent.name}' depends on itself")
             elif name not in ctx.agents:
+                dangling = True
                 ctx.error(
                     (*base, "depends_on", index),
                     "unknown-agent",
                     f"agent '{agent.name}' depends on '{name}', but no agent has that name",
-                    did_you_mean(name, ctx.agents),
+                    did_you_mean_or_list(name, [a for a in ctx.agents if a != agent.name], "agents"),
                 )
     _check_contradictions(ctx)
     _check_cycles(ctx)
-    if "orchestration" not in ctx.data:
+    if "orchestration" not in ctx.data and not dangling:
+        # With a dangling reference the graph is incomplete; "not connected" would only echo that error.
         _check_isolated(ctx)
 
 
@@ -82,7 +86,7 @@ def _check_contradictions(ctx: CheckContext) -> None:
             sources = {name for _, name in _refs(other.body, "inputs", "source")}
             if agent.name not in sources:
                 ctx.error(
-                    ("agents", agent.index, "outputs", index),
+                    _ref_path(agent.body, ("agents", agent.index), "outputs", index, "target"),
                     "edge-mismatch",
                     f"agent '{agent.name}' sends to '{target}', but '{target}' lists its inputs without '{agent.name}'",
                     f"add '{agent.name}' to the inputs of '{target}', or remove '{target}' from these outputs",
@@ -94,7 +98,7 @@ def _check_contradictions(ctx: CheckContext) -> None:
             targets = {name for _, name in _refs(other.body, "outputs", "target")}
             if agent.name not in targets:
                 ctx.error(
-                    ("agents", agent.index, "inputs", index),
+                    _ref_path(agent.body, ("agents", agent.index), "inputs", index, "source"),
                     "edge-mismatch",
                     f"agent '{agent.name}' reads from '{source}', but '{source}' lists its outputs "
                     f"without '{agent.name}'",
@@ -110,6 +114,10 @@ def _check_cycles(ctx: CheckContext) -> None:
                 successors.setdefault(before, set()).add(agent.name)
     cycle = find_cycle(successors)
     if cycle:
+        loop = cycle
+        # Start the loop at the agent that comes first in the file: that is how the user reads it.
+        start = min(range(len(cycle)), key=lambda i: ctx.agents[loop[i]].index)
+        cycle = cycle[start:] + cycle[:start]
         first = ctx.agents[cycle[0]]
         ctx.error(
             ("agents", first.index, "name"),
@@ -118,6 +126,15 @@ def _check_cycles(ctx: CheckContext) -> None:
             "a workflow graph runs each agent once per item; for loops use the reflection or swarm "
             "pattern with a bound",
         )
+
+
+def _ref_path(
+    body: dict[str, Any], base: tuple[PathPart, ...], key: str, index: int, inner: str
+) -> tuple[PathPart, ...]:
+    """Where a reference is written: the item itself, or the value of `{target: NAME}`."""
+    items = body.get(key)
+    item = items[index] if isinstance(items, list) and index < len(items) else None
+    return (*base, key, index, inner) if isinstance(item, dict) and inner in item else (*base, key, index)
 
 
 def find_cycle(successors: dict[str, set[str]]) -> list[str] | None:

@@ -12,7 +12,7 @@ from typing import Any
 from aixgo_cli.config.context import CheckContext
 from aixgo_cli.config.graph_checks import find_cycle
 from aixgo_cli.schema.issues import PathPart
-from aixgo_cli.schema.suggest import did_you_mean
+from aixgo_cli.schema.suggest import closest, did_you_mean_or_list, one_of
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,22 @@ def check_orchestration(ctx: CheckContext) -> None:
     if isinstance(root, dict):
         blocks.append((("orchestration",), root))
     blocks.extend((("flows", name), body) for name, body in ctx.flows.items())
+    dangling_before = _count(ctx, "unknown-agent")
     for path, block in blocks:
         _check_block(ctx, path, block)
     _check_flow_cycles(ctx)
-    if isinstance(root, dict):
+    # A misspelled member leaves the agent it meant unused; warning about that would repeat the error.
+    if isinstance(root, dict) and _count(ctx, "unknown-agent") == dangling_before:
         _check_unused(ctx, root)
+
+
+def _count(ctx: CheckContext, code: str) -> int:
+    return sum(1 for issue in ctx.issues if issue.code == code)
+
+
+def _misspelled(config: dict[str, Any], key: str) -> bool:
+    """Whether another key of `config` is a misspelling of `key` (the schema reports that one)."""
+    return any(other != key and closest(other, [key]) == key for other in config)
 
 
 def _check_block(ctx: CheckContext, path: tuple[PathPart, ...], block: dict[str, Any]) -> None:
@@ -105,20 +116,25 @@ def _check_block(ctx: CheckContext, path: tuple[PathPart, ...], block: dict[str,
             "list the agents or flows it runs: agents: [a, b]",
         )
     for key in rule.required:
-        if key not in config:
+        if key not in config and not _misspelled(config, key):
             ctx.error(path, "missing-key", f"{label} ({pattern}) needs config.{key}", _required_hint(str(pattern), key))
-    if rule.bound and rule.bound not in config:
+    if rule.bound and rule.bound not in config and not _misspelled(config, rule.bound):
         bounded_elsewhere = (
             pattern == "supervisor"
             and isinstance(ctx.data.get("supervisor"), dict)
             and "max_rounds" in ctx.data["supervisor"]
         )
         if not bounded_elsewhere:
+            also = " (or supervisor.max_rounds at the top level)" if pattern == "supervisor" else ""
+            # Point at `config:`, where the bound goes, when the block has one.
+            has_config = isinstance(block.get("config"), dict)
             ctx.error(
-                path,
+                (*path, "config") if has_config else path,
                 "unbounded-loop",
-                f"{label} ({pattern}) loops, but config.{rule.bound} does not bound it",
-                f"add config.{rule.bound}: a loop without a bound could run (and spend) forever",
+                f"{label} ({pattern}) loops, but nothing bounds it: config.{rule.bound} is not set",
+                f"add `{rule.bound}: {_BOUND_EXAMPLES[rule.bound]}` under config{also}; "
+                "a loop without a bound could run (and spend) forever",
+                at_key=True,
             )
     for key in rule.refs:
         name = config.get(key)
@@ -147,7 +163,9 @@ def _check_block(ctx: CheckContext, path: tuple[PathPart, ...], block: dict[str,
             (*path, "config", "entry"),
             "bad-reference",
             f"{label}: the swarm entry '{config['entry']}' is not one of its agents",
-            "add it to the agents list",
+            f"add '{config['entry']}' to the swarm's agents, or start at one of: {one_of(members)}"
+            if members
+            else f"add '{config['entry']}' to the swarm's agents",
         )
     if pattern == "aggregation":
         method = config.get("method", "merge")
@@ -162,8 +180,11 @@ def _check_ref(ctx: CheckContext, path: tuple[PathPart, ...], label: str, name: 
             path,
             "unknown-agent",
             f"{label} refers to '{name}', but no agent or flow has that name",
-            did_you_mean(name, ctx.members),
+            did_you_mean_or_list(name, ctx.members, "agents and flows"),
         )
+
+
+_BOUND_EXAMPLES = {"max_handoffs": 10, "max_iterations": 3, "max_rounds": 10, "max_steps": 20}
 
 
 def _required_hint(pattern: str, key: str) -> str:
@@ -179,6 +200,10 @@ def _check_flow_cycles(ctx: CheckContext) -> None:
     successors = {name: {m for m in block_members(body) if m in ctx.flows} for name, body in ctx.flows.items()}
     cycle = find_cycle(successors)
     if cycle:
+        loop = cycle
+        order = list(ctx.flows)
+        start = min(range(len(cycle)), key=lambda i: order.index(loop[i]))
+        cycle = cycle[start:] + cycle[:start]
         ctx.error(
             ("flows", cycle[0]),
             "cycle",

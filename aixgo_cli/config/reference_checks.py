@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aixgo_cli.config.context import CheckContext, Named, named_entries
-from aixgo_cli.schema.suggest import did_you_mean, one_of
+from aixgo_cli.config.role_checks import check_role_config
+from aixgo_cli.schema.positions import position
+from aixgo_cli.schema.suggest import did_you_mean, did_you_mean_or_list, one_of
 
 ROLE_BLOCKS = {
     "classifier_config": "classifier",
@@ -17,6 +18,7 @@ ROLE_BLOCKS = {
     "react_config": "react",
     "guided_config": "react",
 }
+ROLES = ("producer", "react", "classifier", "aggregator", "planner", "logger")
 LLM_ROLES = {"react", "classifier", "planner"}
 DETERMINISTIC_VOTES = {"voting_majority", "voting_unanimous", "voting_weighted", "voting_confidence"}
 _SECTIONS = ("agents", "tools", "model_services", "mcp_servers")
@@ -24,7 +26,7 @@ _SECTIONS = ("agents", "tools", "model_services", "mcp_servers")
 
 def check_references(ctx: CheckContext) -> None:
     _check_duplicates(ctx)
-    for agent in ctx.agents.values():
+    for agent in ctx.all_agents:
         _check_agent(ctx, agent)
     _check_inputs(ctx)
 
@@ -34,11 +36,11 @@ def _check_duplicates(ctx: CheckContext) -> None:
         seen: dict[str, Named] = {}
         for entry in named_entries(ctx.data, section):
             if entry.name in seen:
+                first_line = position(ctx.loaded.root, (section, seen[entry.name].index, "name"))[0]
                 ctx.error(
                     (section, entry.index, "name"),
                     "duplicate-name",
-                    f"the name '{entry.name}' is used twice in {section} "
-                    f"(first as entry #{seen[entry.name].index + 1})",
+                    f"the name '{entry.name}' is used twice in {section} (first on line {first_line})",
                     "give each entry its own name",
                 )
             else:
@@ -56,9 +58,10 @@ def _check_duplicates(ctx: CheckContext) -> None:
 
 def _check_agent(ctx: CheckContext, agent: Named) -> None:
     body, base = agent.body, ("agents", agent.index)
-    role = body.get("role")
+    role = body.get("role") if isinstance(body.get("role"), str) else None  # the schema reports others
     for block, owner in ROLE_BLOCKS.items():
-        if block in body and isinstance(role, str) and role != owner:
+        # An unknown role is reported by the schema; blaming its blocks too would repeat that error.
+        if block in body and role in ROLES and role != owner:
             ctx.error(
                 (*base, block),
                 "wrong-role-block",
@@ -68,22 +71,7 @@ def _check_agent(ctx: CheckContext, agent: Named) -> None:
             )
     _check_model(ctx, agent, role)
     _check_tools(ctx, agent, role)
-    if role == "classifier":
-        _check_classifier(ctx, agent)
-    elif role == "aggregator":
-        _check_aggregator(ctx, agent)
-    elif role == "producer":
-        _check_producer(ctx, agent)
-    elif role == "logger":
-        config = body.get("logger_config")
-        if isinstance(config, dict) and config.get("sink") == "file" and not config.get("path"):
-            ctx.error(
-                (*base, "logger_config"),
-                "missing-key",
-                f"agent '{agent.name}' writes to a file but logger_config has no path",
-                "add `path: results.jsonl`",
-                at_key=True,
-            )
+    check_role_config(ctx, agent, role)
 
 
 def _needs_model(body: dict[str, Any], role: Any) -> bool:
@@ -92,7 +80,7 @@ def _needs_model(body: dict[str, Any], role: Any) -> bool:
     if role == "aggregator":
         config = body.get("aggregator_config")
         strategy = config.get("aggregation_strategy", "consensus") if isinstance(config, dict) else "consensus"
-        return strategy not in DETERMINISTIC_VOTES
+        return not (isinstance(strategy, str) and strategy in DETERMINISTIC_VOTES)
     return False
 
 
@@ -100,7 +88,7 @@ def _check_model(ctx: CheckContext, agent: Named, role: Any) -> None:
     body, base = agent.body, ("agents", agent.index)
     model = body.get("model")
     if model is None:
-        if _needs_model(body, role):
+        if "model" not in body and _needs_model(body, role):  # `model:` left empty: the schema says so
             hint = "add `model: openai/gpt-4o-mini` or the name of a model_services entry"
             if ctx.services:
                 hint = f"add `model:` with a LiteLLM model id or one of: {one_of(ctx.services)}"
@@ -146,7 +134,7 @@ def _check_tools(ctx: CheckContext, agent: Named, role: Any) -> None:
     body, base = agent.body, ("agents", agent.index)
     tools = body.get("tools")
     servers = body.get("mcp_servers")
-    if role != "react":
+    if role in ROLES and role != "react":
         for key, value in (("tools", tools), ("mcp_servers", servers)):
             if value:
                 ctx.error(
@@ -163,7 +151,8 @@ def _check_tools(ctx: CheckContext, agent: Named, role: Any) -> None:
                 (*base, "mcp_servers", index),
                 "unknown-mcp-server",
                 f"agent '{agent.name}' uses MCP server '{server}', which is not defined",
-                did_you_mean(server, ctx.mcp_servers) or "define it under top-level mcp_servers:",
+                did_you_mean_or_list(server, ctx.mcp_servers, "defined MCP servers")
+                or "define it under top-level mcp_servers:",
             )
     if not isinstance(tools, list):
         return
@@ -178,7 +167,8 @@ def _check_tools(ctx: CheckContext, agent: Named, role: Any) -> None:
                     (*base, "tools", index),
                     "unknown-mcp-server",
                     f"agent '{agent.name}' uses tool '{name}' from MCP server '{server}', which is not defined",
-                    did_you_mean(server, ctx.mcp_servers) or "define it under top-level mcp_servers:",
+                    did_you_mean_or_list(server, ctx.mcp_servers, "defined MCP servers")
+                    or "define it under top-level mcp_servers:",
                 )
             elif server not in own_servers:
                 ctx.error(
@@ -203,111 +193,6 @@ def _check_tools(ctx: CheckContext, agent: Named, role: Any) -> None:
             f"agent '{agent.name}' uses tool '{name}', which is not defined",
             hint,
         )
-
-
-def _check_classifier(ctx: CheckContext, agent: Named) -> None:
-    base = ("agents", agent.index)
-    config = agent.body.get("classifier_config")
-    if not isinstance(config, dict):
-        ctx.error(
-            base,
-            "missing-key",
-            f"classifier '{agent.name}' needs classifier_config with categories",
-            "add classifier_config: {categories: [{name: billing}, {name: technical}]}",
-        )
-        return
-    categories = config.get("categories")
-    names: list[str] = []
-    if isinstance(categories, list):
-        for index, category in enumerate(categories):
-            if isinstance(category, dict) and isinstance(category.get("name"), str):
-                if category["name"] in names:
-                    ctx.error(
-                        (*base, "classifier_config", "categories", index, "name"),
-                        "duplicate-name",
-                        f"classifier '{agent.name}' lists category '{category['name']}' twice",
-                    )
-                names.append(category["name"])
-    examples = config.get("few_shot_examples")
-    if isinstance(examples, list) and names:
-        for index, example in enumerate(examples):
-            category = example.get("category") if isinstance(example, dict) else None
-            if isinstance(category, str) and category not in names:
-                ctx.error(
-                    (*base, "classifier_config", "few_shot_examples", index, "category"),
-                    "unknown-category",
-                    f"example #{index + 1} of '{agent.name}' uses category "
-                    f"'{category}', which is not among its categories",
-                    did_you_mean(category, names) or f"use one of: {one_of(names)}",
-                )
-    low = config.get("low_confidence")
-    if isinstance(low, dict) and names:
-        fallback = low.get("fallback_category")
-        if low.get("action") == "fallback" and fallback is None:
-            ctx.error(
-                (*base, "classifier_config", "low_confidence"),
-                "missing-key",
-                f"classifier '{agent.name}' falls back on low confidence but names no fallback_category",
-                f"add fallback_category: with one of: {one_of(names)}",
-            )
-        elif isinstance(fallback, str) and fallback not in names:
-            ctx.error(
-                (*base, "classifier_config", "low_confidence", "fallback_category"),
-                "unknown-category",
-                f"fallback category '{fallback}' of '{agent.name}' is not among its categories",
-                did_you_mean(fallback, names) or f"use one of: {one_of(names)}",
-            )
-
-
-def _check_aggregator(ctx: CheckContext, agent: Named) -> None:
-    config = agent.body.get("aggregator_config")
-    weights = config.get("source_weights") if isinstance(config, dict) else None
-    if not isinstance(weights, dict):
-        return
-    for source in weights:
-        if source not in ctx.members:
-            ctx.error(
-                ("agents", agent.index, "aggregator_config", "source_weights", source),
-                "unknown-agent",
-                f"aggregator '{agent.name}' weights source '{source}', which is not an agent or flow",
-                did_you_mean(source, ctx.members),
-                at_key=True,
-            )
-
-
-def _check_producer(ctx: CheckContext, agent: Named) -> None:
-    base = ("agents", agent.index)
-    config = agent.body.get("producer_config")
-    if not isinstance(config, dict):
-        return
-    source = config.get("source", "items" if "items" in config else "file" if "file" in config else "input")
-    if source == "items" and "items" not in config:
-        ctx.error(
-            (*base, "producer_config"),
-            "missing-key",
-            f"producer '{agent.name}' reads from `items` but has none",
-            "add items: [...]",
-            at_key=True,
-        )
-    if source == "file":
-        file = config.get("file")
-        if not isinstance(file, str):
-            ctx.error(
-                (*base, "producer_config"),
-                "missing-key",
-                f"producer '{agent.name}' reads from a file but names none",
-                "add file: items.jsonl",
-                at_key=True,
-            )
-        elif ctx.loaded.file != "<stdin>":
-            target = Path(ctx.loaded.file).parent / file
-            if not target.exists():
-                ctx.error(
-                    (*base, "producer_config", "file"),
-                    "missing-file",
-                    f"producer '{agent.name}' reads '{file}', which does not exist (looked for {target})",
-                    "paths are relative to the workflow file",
-                )
 
 
 def _check_inputs(ctx: CheckContext) -> None:

@@ -9,11 +9,11 @@ the rest.
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import replace
 
 from aixgo_cli.config.context import CheckContext
 from aixgo_cli.schema.issues import PathPart
-from aixgo_cli.schema.positions import node_at
+from aixgo_cli.schema.positions import position_in_scalar
 from aixgo_cli.schema.suggest import did_you_mean, one_of
 
 TEMPLATE_NAMES = (
@@ -44,7 +44,7 @@ _BINDS = re.compile(r"^\s*(?:for\s+([\w\s,]+?)\s+in\b|set\s+(\w+)|macro\s+(\w+)|
 
 
 def check_templates(ctx: CheckContext) -> None:
-    for agent in ctx.agents.values():
+    for agent in ctx.all_agents:
         base: tuple[PathPart, ...] = ("agents", agent.index)
         for key in ("prompt",):
             if isinstance(agent.body.get(key), str):
@@ -62,7 +62,7 @@ def _check_one(ctx: CheckContext, path: tuple[PathPart, ...], text: str) -> None
                 ctx,
                 path,
                 text,
-                balance,
+                (balance, 2),
                 "template-syntax",
                 f"the prompt opens `{opener}` without a matching `{closer}`",
                 f"close it with `{closer}`, or write a literal brace as {{{{ '{opener}' }}}}",
@@ -88,24 +88,49 @@ def _check_one(ctx: CheckContext, path: tuple[PathPart, ...], text: str) -> None
                     ctx,
                     path,
                     text,
-                    offset + lead.start(1),
+                    (offset + lead.start(1), len(word)),
                     "template-name",
                     f"the prompt uses `{word}`, which templates do not provide",
-                    did_you_mean(word, ("input", "inputs", "outputs", "item"))
-                    or "available: input, inputs.NAME, outputs.AGENT, item, run",
+                    _name_hint(ctx, word),
                 )
         for ref in _REF.finditer(body):
             kind, name = ref.group(1), ref.group(2) or ref.group(3)
-            _check_ref(ctx, path, text, offset + ref.start(), kind, name)
+            span = (offset + ref.start(), len(ref.group(0)))
+            if ref.group(2) and "-" in name:
+                # Jinja2 reads `outputs.first-agent` as `outputs.first - agent`.
+                _report(
+                    ctx,
+                    path,
+                    text,
+                    span,
+                    "template-syntax",
+                    f"`{kind}.{name}` reads as a subtraction in a template, because of the '-'",
+                    f"write {kind}['{name}'] instead",
+                )
+                continue
+            _check_ref(ctx, path, text, span, kind, name)
 
 
-def _check_ref(ctx: CheckContext, path: tuple[PathPart, ...], text: str, offset: int, kind: str, name: str) -> None:
+def _name_hint(ctx: CheckContext, word: str) -> str:
+    if word in ctx.declared_inputs:
+        return f"did you mean {{{{ inputs.{word} }}}}?"
+    if word in ctx.members:
+        return f"did you mean {{{{ outputs.{word} }}}}?"
+    return did_you_mean(word, ("input", "inputs", "outputs", "item")) or (
+        f"available: input, inputs.NAME, outputs.AGENT, item, run; for a value passed with --var, "
+        f"declare it under `inputs:` and write {{{{ inputs.{word} }}}}"
+    )
+
+
+def _check_ref(
+    ctx: CheckContext, path: tuple[PathPart, ...], text: str, span: tuple[int, int], kind: str, name: str
+) -> None:
     if kind == "outputs" and name not in ctx.members:
         _report(
             ctx,
             path,
             text,
-            offset,
+            span,
             "template-ref",
             f"the prompt reads outputs.{name}, but no agent or flow is named '{name}'",
             did_you_mean(name, ctx.members) or f"agents: {one_of(ctx.agents)}",
@@ -120,7 +145,7 @@ def _check_ref(ctx: CheckContext, path: tuple[PathPart, ...], text: str, offset:
             ctx,
             path,
             text,
-            offset,
+            span,
             "template-ref",
             f"the prompt reads inputs.{name}, but the workflow declares no input '{name}'",
             hint,
@@ -140,29 +165,17 @@ def _unclosed(text: str, opener: str, closer: str) -> int | None:
 
 
 def _report(
-    ctx: CheckContext, path: tuple[PathPart, ...], text: str, offset: int, code: str, message: str, hint: str | None
+    ctx: CheckContext,
+    path: tuple[PathPart, ...],
+    text: str,
+    span: tuple[int, int],
+    code: str,
+    message: str,
+    hint: str | None,
 ) -> None:
-    """Point at the exact character inside the prompt, also for block scalars (`prompt: |`)."""
+    """Point at the exact token inside the prompt, whatever the scalar style (plain, quoted, | or >)."""
     ctx.error(path, code, message, hint)
-    node: Any = node_at(ctx.loaded.root, path)
-    if node is None or not hasattr(node, "start_mark"):
-        return
-    line_in_text = text.count("\n", 0, offset)
-    column_in_line = offset - (text.rfind("\n", 0, offset) + 1)
-    start = node.start_mark
-    snippet_line = text.splitlines()[line_in_text] if text.splitlines() else ""
-    if getattr(node, "style", None) in ("|", ">"):
-        file_line = start.line + 1 + line_in_text + 1
-        file_text = ctx.loaded.lines[file_line - 1] if file_line - 1 < len(ctx.loaded.lines) else ""
-        indent = file_text.find(snippet_line.strip()) if snippet_line.strip() else 0
-        column = max(indent, 0) + (column_in_line - (len(snippet_line) - len(snippet_line.lstrip()))) + 1
-    elif line_in_text == 0:
-        file_line = start.line + 1
-        quote = 1 if getattr(node, "style", None) in ("'", '"') else 0
-        column = start.column + quote + column_in_line + 1
-    else:
-        return  # a multi-line flow scalar: the start of the value is the best position we have
-    last = ctx.issues.pop()
-    from dataclasses import replace
-
-    ctx.issues.append(replace(last, line=file_line, column=column, end_column=None))
+    found = position_in_scalar(ctx.loaded.root, ctx.loaded.text, path, text, span[0], span[1])
+    if found is not None:
+        line, column, end_column = found
+        ctx.issues[-1] = replace(ctx.issues[-1], line=line, column=column, end_column=end_column)

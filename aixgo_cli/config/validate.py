@@ -11,6 +11,7 @@ from aixgo_cli.config.orchestration_checks import check_orchestration
 from aixgo_cli.config.reference_checks import check_references
 from aixgo_cli.config.template_checks import check_templates
 from aixgo_cli.schema.issues import Issue
+from aixgo_cli.schema.positions import position
 from aixgo_cli.schema.validator import schema_issues
 from aixgo_cli.schema.yaml_loader import LoadedWorkflow, load_workflow_bytes, load_workflow_file
 
@@ -37,16 +38,20 @@ def validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
     issues = list(loaded.issues)
     if loaded.data is not None and not any(i.code in _FATAL_LOAD_CODES for i in issues):
         if not isinstance(loaded.data, dict):
-            kind = "a list" if isinstance(loaded.data, list) else f"a single value ({loaded.data!r})"
+            is_list = isinstance(loaded.data, list)
+            kind = "a list" if is_list else f"a single value ({loaded.data!r})"
+            line, column, _ = position(loaded.root, ())  # the first line of content, past any comments
             issues.append(
                 Issue(
                     file=loaded.file,
-                    line=1,
-                    column=1,
+                    line=line,
+                    column=column,
                     severity="error",
                     code="not-a-mapping",
                     message=f"the top level of a workflow must be a mapping, but this file is {kind}",
-                    hint="start with `version: 1`, `name: ...` and `agents:` at the top level",
+                    hint="put these entries under `agents:`, with `version: 1` and `name: ...` above it"
+                    if is_list
+                    else "start with `version: 1`, `name: ...` and `agents:` at the top level",
                 )
             )
         else:
@@ -64,9 +69,13 @@ _FATAL_LOAD_CODES = {"yaml-syntax", "yaml-too-complex", "binary-file", "not-utf8
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:
+    # `on:` is both a YAML 1.1 boolean key and an unknown key; "unknown key" is the fix ("quote it" is not).
+    unknown_at = {(i.line, i.column) for i in issues if i.code == "unknown-key"}
     seen: set[tuple[int, int, str]] = set()
     out = []
     for issue in issues:
+        if issue.code == "yaml11-key" and (issue.line, issue.column) in unknown_at:
+            continue
         key = (issue.line, issue.column, issue.message)
         if key not in seen:
             seen.add(key)

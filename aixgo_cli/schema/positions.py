@@ -58,3 +58,36 @@ def _child(node: yaml.Node | None, part: PathPart) -> yaml.Node | None:
         child: yaml.Node = node.value[part]
         return child
     return None
+
+
+def position_in_scalar(
+    root: yaml.Node | None, source: str, path: tuple[PathPart, ...], value: str, offset: int, length: int
+) -> tuple[int, int, int] | None:
+    """1-based (line, column, end_column) of `value[offset:offset+length]` in the YAML source text.
+
+    A scalar's value is not its source: block scalars drop indentation, folded ones join lines, quoted
+    ones unescape. Rather than model each style, find the same occurrence of the token in the node's
+    source span; tokens (a name, `{{`) survive every style unchanged. None when it cannot be found.
+    """
+    node = node_at(root, path)
+    token = value[offset : offset + length]
+    if not isinstance(node, yaml.ScalarNode) or not token or "\n" in token:
+        return None
+    occurrence = value.count(token, 0, offset)
+    line_starts = [0]
+    for source_line in source.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(source_line))
+    start, end = node.start_mark, node.end_mark
+    if end.line >= len(line_starts):
+        return None
+    begin = line_starts[start.line] + start.column
+    span = source[begin : line_starts[end.line] + end.column]
+    found = -1
+    for _ in range(occurrence + 1):
+        found = span.find(token, found + 1)
+        if found == -1:
+            return None
+    absolute = begin + found
+    line = max(i for i, s in enumerate(line_starts) if s <= absolute)
+    column = absolute - line_starts[line] + 1
+    return line + 1, column, column + len(token)

@@ -23,6 +23,12 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 
 
 def one_of(candidates: Iterable[str], limit: int = 13) -> str:
-    items = sorted(set(candidates))
+    items = sorted({c for c in candidates if isinstance(c, str)})  # malformed entries are skipped
     shown = ", ".join(items[:limit])
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+def did_you_mean_or_list(word: str, candidates: Iterable[str], label: str) -> str | None:
+    """A close match when there is one, else the list of valid names, so the hint is never empty."""
+    names = [c for c in candidates if isinstance(c, str)]
+    return did_you_mean(word, names) or (f"{label}: {one_of(names)}" if names else None)

@@ -13,9 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aixgo_cli.schema.hints import name_hint, nested_home, range_hint, required_hint, type_hint
 from aixgo_cli.schema.issues import Issue, PathPart
 from aixgo_cli.schema.positions import position
-from aixgo_cli.schema.suggest import did_you_mean, one_of
+from aixgo_cli.schema.suggest import closest, did_you_mean, one_of
 from aixgo_cli.schema.yaml_loader import LoadedWorkflow
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "workflow.v1.json"
@@ -53,8 +54,27 @@ def _validator() -> Any:
 
 
 def schema_issues(loaded: LoadedWorkflow) -> list[Issue]:
+    return _issues_from(loaded, list(_validator().iter_errors(loaded.data)))
+
+
+def _issues_from(loaded: LoadedWorkflow, errors: list[Any]) -> list[Issue]:
+    # `categoires:` yields both "unknown key" and "missing categories"; the first, with its "did you
+    # mean", is the whole story, so the second is dropped.
+    misspelled: set[tuple[tuple[PathPart, ...], str]] = set()
+    for error in errors:
+        if type(error.kind).__name__ == "AdditionalProperties":
+            allowed = list(subschema(list(error.schema_path)[:-1]).get("properties", {}))
+            for key in error.kind.unexpected:
+                match = closest(str(key), allowed)
+                if match is not None:
+                    misspelled.add((tuple(error.instance_path), match))
     issues: list[Issue] = []
-    for error in _validator().iter_errors(loaded.data):
+    for error in errors:
+        if (
+            type(error.kind).__name__ == "Required"
+            and (tuple(error.instance_path), str(error.kind.property)) in misspelled
+        ):
+            continue
         issues.extend(_to_issues(loaded, error))
     return issues
 
@@ -99,13 +119,18 @@ def describe(data: Any, path: tuple[PathPart, ...]) -> str:
                 where = f"{label} '{item['name']}'"
             else:
                 where = f"{label} #{index + 1}"
-            rest = [str(p) for p in path[2:]]
-            return where + (f" ({'.'.join(rest)})" if rest else "")
+            rest = _dotted(path[2:])
+            return where + (f" ({rest})" if rest else "")
         return section
     if section in ("flows", "inputs") and len(path) >= 2:
-        rest = [str(p) for p in path[2:]]
-        return f"{_SECTION_WORDS[str(section)]} '{path[1]}'" + (f" ({'.'.join(rest)})" if rest else "")
-    return ".".join(str(p) for p in path)
+        rest = _dotted(path[2:])
+        return f"{_SECTION_WORDS[str(section)]} '{path[1]}'" + (f" ({rest})" if rest else "")
+    return _dotted(path)
+
+
+def _dotted(path: tuple[PathPart, ...]) -> str:
+    """`classifier_config.categories[0].name`: list positions as [i], the way people write them."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _field(path: tuple[PathPart, ...]) -> str:
@@ -139,19 +164,30 @@ def _to_issues(loaded: LoadedWorkflow, error: Any) -> list[Issue]:
         )
 
     if kind == "AdditionalProperties":
-        allowed = list(subschema(schema_path[:-1]).get("properties", {}))
+        properties = subschema(schema_path[:-1]).get("properties", {})
+        allowed = list(properties)
         out = []
         for key in error.kind.unexpected:
-            hint = did_you_mean(key, allowed) or (f"allowed keys: {one_of(allowed)}" if allowed else None)
+            hint = (
+                did_you_mean(key, allowed)
+                or nested_home(key, properties, lambda node: _deref(workflow_schema(), node))
+                or (f"allowed keys: {one_of(allowed)}" if allowed else None)
+            )
             out.append(make(f"unknown key '{key}' in {where}", hint, (*path, key), at_key=True, code="unknown-key"))
         return out
     trap = loaded.traps.get(path)
-    if trap is not None and kind in ("Type", "Enum", "Pattern", "Const"):
+    if trap is not None and kind in ("Type", "Enum", "Pattern", "Constant"):
         return [make(f"{where}: {trap.explain()}", f'quote it: "{trap.text}"', code="yaml11-value")]
     if kind == "Required":
         missing = str(error.kind.property)
+        condition = _condition(schema_path)
         return [
-            make(f"{where} is missing the required key '{missing}'", _required_hint(path, missing), code="missing-key")
+            make(
+                f"{where} is missing the required key '{missing}'"
+                + (f" (needed when {condition})" if condition else ""),
+                required_hint(path, missing),
+                code="missing-key",
+            )
         ]
     if kind == "Enum":
         options = [str(o) for o in error.kind.options]
@@ -160,26 +196,45 @@ def _to_issues(loaded: LoadedWorkflow, error: Any) -> list[Issue]:
         hint = hint or f"use one of: {one_of(options)}"
         return [make(f"{where}: {json.dumps(value)} is not a valid {_field(path)}", hint, code="bad-value")]
     if kind == "Type":
-        expected = error.kind.types if hasattr(error.kind, "types") else []
-        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected) or "another type"
+        expected = [str(t) for t in error.kind.types] if hasattr(error.kind, "types") else []
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected) or "another type"
         got = error.instance
-        if got is None:
-            return [make(f"{where}: the value is empty; expected {words}", None, code="wrong-type")]
-        return [make(f"{where}: expected {words}, got {_describe_value(got)}", None, code="wrong-type")]
-    if kind == "Const":
-        return [
-            make(
-                f"{where}: must be {json.dumps(error.kind.expected_value)}, got {json.dumps(error.instance)}",
-                "this is format version 1: write `version: 1`",
-                code="bad-value",
-            )
-        ]
+        section_word = _SECTION_WORDS.get(str(path[0])) if len(path) == 1 else None
+        hint = type_hint(_field(path), expected, got, section_word)
+        if got is None:  # `key:` with nothing after it: the key is the thing to point at
+            return [make(f"{where}: the value is empty; expected {words}", hint, at_key=True, code="wrong-type")]
+        return [make(f"{where}: expected {words}, got {_describe_value(got)}", hint, code="wrong-type")]
+    if kind == "Constant":
+        expected_value = error.kind.expected_value
+        if path == ("version",):
+            return [
+                make(
+                    f"version: this aixgo reads format version {expected_value}, but the file says "
+                    f"{json.dumps(error.instance)}",
+                    f"write `version: {expected_value}`; a file for a newer format needs a newer aixgo",
+                    code="bad-version",
+                )
+            ]
+        return [make(f"{where}: must be {json.dumps(expected_value)}", None, code="bad-value")]
     if kind == "Pattern":
-        description = subschema(schema_path[:-1]).get("description", "")
+        rule = subschema(schema_path[:-1])
+        if rule.get("pattern") == workflow_schema()["$defs"]["name"]["pattern"] and isinstance(error.instance, str):
+            return [
+                make(
+                    f"{where}: {json.dumps(error.instance)} is not a valid name",
+                    name_hint(error.instance),
+                    code="bad-name",
+                )
+            ]
+        description = rule.get("description", "")
         return [
             make(f"{where}: {json.dumps(error.instance)} is not allowed here", description or None, code="bad-value")
         ]
     if kind in ("OneOfNotValid", "AnyOf"):
+        # "a name, or {source: NAME}": explain the failure of the alternative the user evidently chose.
+        chosen = _branch_of_same_type(error)
+        if chosen is not None:
+            return _issues_from(loaded, chosen)
         description = subschema(schema_path[:-1]).get("description", "")
         return [
             make(f"{where}: {_describe_value(error.instance)} does not fit", description or None, code="wrong-shape")
@@ -192,7 +247,32 @@ def _to_issues(loaded: LoadedWorkflow, error: Any) -> list[Issue]:
                 code="bad-name",
             )
         ]
+    if kind in ("Minimum", "Maximum", "ExclusiveMinimum", "ExclusiveMaximum", "MinItems", "MaxItems", "MinLength"):
+        return [make(f"{where}: {error.message}", range_hint(subschema(schema_path[:-1])), code="out-of-range")]
     return [make(f"{where}: {error.message}", None, code="schema")]
+
+
+def _branch_of_same_type(error: Any) -> list[Any] | None:
+    """The one alternative of a oneOf/anyOf whose type matches the value, with its errors, if unique."""
+    here = list(error.instance_path)
+    fitting = [
+        list(branch)
+        for branch in error.kind.context
+        if not any(type(sub.kind).__name__ == "Type" and list(sub.instance_path) == here for sub in branch)
+    ]
+    return fitting[0] if len(fitting) == 1 and fitting[0] else None
+
+
+def _condition(schema_path: list[PathPart]) -> str | None:
+    """For a requirement from `if/then` (tool type http needs url): the `if` in words."""
+    if "then" not in schema_path:
+        return None
+    at = len(schema_path) - 1 - schema_path[::-1].index("then")
+    condition = subschema([*schema_path[:at], "if"]).get("properties", {})
+    words = [
+        f"{key} is {spec['const']}" for key, spec in condition.items() if isinstance(spec, dict) and "const" in spec
+    ]
+    return " and ".join(words) or None
 
 
 def _describe_value(value: Any) -> str:
@@ -207,11 +287,3 @@ def _describe_value(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return "an empty value"
-
-
-def _required_hint(path: tuple[PathPart, ...], missing: str) -> str | None:
-    if path and path[0] == "agents" and missing == "role":
-        return "add `role:` with one of producer, react, classifier, aggregator, planner, logger"
-    if not path and missing == "version":
-        return "add `version: 1` at the top of the file"
-    return f"add `{missing}:`"

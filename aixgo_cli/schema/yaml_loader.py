@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from aixgo_cli.schema.issues import Issue, PathPart
+from aixgo_cli.schema.yaml_errors import expansion_problem, line_col_of_offset, syntax_problem, tag_problem
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 40
@@ -99,7 +100,7 @@ def load_workflow_bytes(raw: bytes, name: str) -> LoadedWorkflow:
         )
     nul = raw.find(b"\x00")
     if nul != -1:
-        line, col = _line_col_of_offset(raw, nul)
+        line, col = line_col_of_offset(raw, nul)
         return _fail(
             name,
             "",
@@ -112,16 +113,35 @@ def load_workflow_bytes(raw: bytes, name: str) -> LoadedWorkflow:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line, col = _line_col_of_offset(raw, exc.start)
-        return _fail(name, "", "not-utf8", f"invalid UTF-8 at byte {exc.start}", "save the file as UTF-8", line, col)
+        line, col = line_col_of_offset(raw, exc.start)
+        # The excerpt shows the line with the bad byte replaced, so the user can find it.
+        return _fail(
+            name,
+            raw.decode("utf-8", errors="replace"),
+            "not-utf8",
+            f"the file is not valid UTF-8: byte 0x{raw[exc.start]:02X} cannot start a character here",
+            "save the file as UTF-8 (this byte suggests Latin-1 or Windows-1252)"
+            if raw[exc.start] >= 0xA0
+            else "save the file as UTF-8",
+            line,
+            col,
+            col + 1,
+        )
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return _fail(
-            name, text, "empty-file", "the workflow file is empty", "start from a template: aixgo init > workflow.yaml"
+            name,
+            text,
+            "empty-file",
+            "the workflow file is empty" if not text.strip() else "the workflow file holds only comments",
+            "start from a template: aixgo init > workflow.yaml",
         )
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
-        return _syntax_issue(name, text, exc)
+        problem = syntax_problem(text, exc)
+        return _fail(
+            name, text, "yaml-syntax", problem.message, problem.hint, problem.line, problem.column, problem.end_column
+        )
     except yaml.YAMLError as exc:
         return _fail(name, text, "yaml-syntax", f"YAML error: {exc}", None)
     loaded = LoadedWorkflow(file=name, text=text, data=None, root=root)
@@ -137,37 +157,40 @@ def load_workflow_bytes(raw: bytes, name: str) -> LoadedWorkflow:
             )
         )
         return loaded
-    bomb = _check_expansion(root)
+    bomb = expansion_problem(root, text, MAX_NODES, MAX_DEPTH)
     if bomb is not None:
-        line, col, message = bomb
-        loaded.issues.append(
-            _issue(
-                name,
-                line,
-                col,
-                "yaml-too-complex",
-                message,
-                "remove the aliases that multiply the document, or split the data out",
-            )
-        )
+        loaded.issues.append(_issue(name, bomb.line, bomb.column, "yaml-too-complex", bomb.message, bomb.hint))
         return loaded
     _walk(loaded, root)
     if any(i.code in {"scalar-too-long", "key-too-long"} for i in loaded.issues):
         return loaded
     try:
         data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:  # a tag or value the safe constructor refuses
-        loaded.issues.append(_issue(name, 1, 1, "yaml-syntax", f"YAML error: {exc}", None))
+    except yaml.MarkedYAMLError as exc:  # a tag or value the safe constructor refuses
+        tag = tag_problem(loaded.lines, exc)
+        loaded.issues.append(
+            _issue(name, tag.line, tag.column, "yaml-tag", tag.message, tag.hint, end_column=tag.end_column)
+        )
+        return loaded
+    except yaml.YAMLError as exc:
+        loaded.issues.append(_issue(name, 1, 1, "yaml-syntax", f"YAML error: {exc}".splitlines()[0], None))
         return loaded
     loaded.data = _normalise(data, root)
     return loaded
 
 
 def _fail(
-    name: str, text: str, code: str, message: str, hint: str | None, line: int = 1, col: int = 1
+    name: str,
+    text: str,
+    code: str,
+    message: str,
+    hint: str | None,
+    line: int = 1,
+    col: int = 1,
+    end_column: int | None = None,
 ) -> LoadedWorkflow:
     loaded = LoadedWorkflow(file=name, text=text, data=None, root=None)
-    loaded.issues.append(_issue(name, line, col, code, message, hint))
+    loaded.issues.append(_issue(name, line, col, code, message, hint, end_column=end_column))
     return loaded
 
 
@@ -192,80 +215,6 @@ def _issue(
         path=path,
         end_column=end_column,
     )
-
-
-def _line_col_of_offset(raw: bytes, offset: int) -> tuple[int, int]:
-    before = raw[:offset]
-    line = before.count(b"\n") + 1
-    col = offset - (before.rfind(b"\n") + 1) + 1
-    return line, col
-
-
-def _syntax_issue(name: str, text: str, exc: yaml.MarkedYAMLError) -> LoadedWorkflow:
-    mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = (exc.problem or "invalid YAML").strip()
-    hint = None
-    line_text = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-    if "\t" in problem or "'\\t'" in problem or ("\t" in line_text and "tab" not in problem):
-        problem = "a tab character is used for indentation"
-        hint = "YAML indentation must use spaces; replace the tabs with spaces"
-        tab = line_text.find("\t")
-        col = tab + 1 if tab >= 0 else col
-    elif "expected a single document" in problem:
-        hint = "a workflow file holds one document: remove the extra '---'"
-    elif "mapping values are not allowed" in problem:
-        hint = "a ':' inside a value needs quotes, or the line is indented wrongly"
-    elif "could not find expected ':'" in problem:
-        hint = "each line in a mapping needs 'key: value'; check the indentation and quotes"
-    elif "found undefined alias" in problem:
-        hint = "define the anchor (&name) before using the alias (*name)"
-    context = f" ({exc.context.strip()})" if exc.context else ""
-    return _fail(name, text, "yaml-syntax", f"YAML syntax error: {problem}{context}", hint, line, col)
-
-
-def _check_expansion(root: yaml.Node) -> tuple[int, int, str] | None:
-    """Expanded node count and depth, memoised per node so aliases cost nothing to count."""
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    in_progress: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if key in size:
-            continue
-        children = _children(node)
-        if not children_done:
-            if key in in_progress:
-                mark = node.start_mark
-                return mark.line + 1, mark.column + 1, "a recursive alias refers to itself"
-            in_progress.add(key)
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in size)
-            continue
-        in_progress.discard(key)
-        size[key] = 1 + sum(size[id(c)] for c in children)
-        depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-        if size[key] > MAX_NODES:
-            mark = node.start_mark
-            return (
-                mark.line + 1,
-                mark.column + 1,
-                f"the document expands to more than {MAX_NODES:,} nodes once aliases are followed (an alias bomb?)",
-            )
-        if depth[key] > MAX_DEPTH:
-            mark = node.start_mark
-            return mark.line + 1, mark.column + 1, f"the document nests deeper than {MAX_DEPTH} levels"
-    return None
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
 
 
 def _walk(loaded: LoadedWorkflow, root: yaml.Node) -> None:
@@ -407,6 +356,8 @@ def _normalise(data: Any, node: yaml.Node | None) -> Any:
         if isinstance(node, yaml.MappingNode):
             for key_node, _ in node.value:
                 if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue  # `<<: *anchor` was merged into the data; it is not a key of its own
                     texts.setdefault(_scalar_key(key_node), str(key_node.value))
         value_nodes = _mapping_value_nodes(node)
         out: dict[str, Any] = {}

@@ -1,0 +1,75 @@
+"""What an agent gets when it runs one unit of work, and what it gives back.
+
+An `Invocation` is the agent's whole world: its spec, its input, the upstream outputs, a model gateway
+and a tool box that journal every call, and a template renderer. Agents are plain functions of an
+invocation, so a role module reads top to bottom and never touches storage, threads or the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aixgo_cli.config.model import AgentSpec, Workflow
+from aixgo_cli.providers.protocol import TokenCallback
+from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec
+
+
+class ModelGateway(Protocol):
+    """Model calls for one unit; each call is journaled (intent, then result) and memoised."""
+
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse: ...
+
+
+class ToolBox(Protocol):
+    """The tools one agent may call; each call is validated, journaled and memoised."""
+
+    def specs(self) -> list[ToolSpec]: ...
+
+    def call(self, name: str, arguments_json: str) -> str: ...
+
+
+@dataclass
+class Invocation:
+    spec: AgentSpec
+    workflow: Workflow
+    payload: Any  # the input: text, or a JSON value for structured items
+    upstream: Mapping[str, Any]  # output of each upstream agent in this lane
+    variables: Mapping[str, Any]  # workflow inputs (--var)
+    llm: ModelGateway
+    tools: ToolBox
+    render: Callable[[str, Mapping[str, Any]], str]
+    run_input: Any = None  # the run's --input, for producers
+    stdin_reader: Callable[[], str] | None = None
+    on_token: TokenCallback | None = None
+    idempotency_key: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return as_text(self.payload)
+
+    def template_context(self) -> dict[str, Any]:
+        return {
+            "input": self.text,
+            "item": self.payload,
+            "inputs": dict(self.variables),
+            "outputs": {k: as_text(v) for k, v in self.upstream.items()},
+            "agent": {"name": self.spec.name, "role": self.spec.role},
+        }
+
+
+class Agent(Protocol):
+    def __call__(self, invocation: Invocation) -> Any:
+        """Run one unit and return its output: text or a JSON value."""
+        ...
+
+
+def as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,59 @@
+"""How an agent's prompt and input become chat messages, and its model parameters a request.
+
+A prompt that uses `{{ input }}` or `{{ item }}` already contains the input, so it is sent as the user
+message on its own; otherwise the prompt is the system message and the input the user message. Sending
+the input twice would double its cost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from aixgo_cli.agents.base import Invocation
+from aixgo_cli.providers.types import ChatMessage, ChatRequest, ToolSpec
+
+_USES_INPUT = re.compile(r"(\{\{|\{%)[^}]*\b(input|item)\b")
+_BLOCK_KEYS = ("temperature", "max_tokens")
+
+
+def uses_input(template: str) -> bool:
+    return bool(_USES_INPUT.search(template))
+
+
+def initial_messages(invocation: Invocation) -> list[ChatMessage]:
+    template = invocation.spec.prompt
+    if not template:
+        return [ChatMessage(role="user", content=invocation.text)]
+    rendered = invocation.render(template, invocation.template_context())
+    if uses_input(template):
+        return [ChatMessage(role="user", content=rendered)]
+    return [ChatMessage(role="system", content=rendered), ChatMessage(role="user", content=invocation.text)]
+
+
+def chat_request(
+    invocation: Invocation,
+    messages: Sequence[ChatMessage],
+    *,
+    tools: Sequence[ToolSpec] = (),
+    response_schema: dict[str, Any] | None = None,
+) -> ChatRequest:
+    """Agent parameters, with the role block's temperature/max_tokens taking precedence."""
+    spec = invocation.spec
+    params = dict(spec.parameters)
+    temperature = spec.config.get("temperature", params.pop("temperature", None))
+    max_tokens = spec.config.get("max_tokens", params.pop("max_tokens", None))
+    params.pop("temperature", None)
+    params.pop("max_tokens", None)
+    assert spec.model is not None
+    return ChatRequest(
+        model=spec.model,
+        messages=tuple(messages),
+        tools=tuple(tools),
+        temperature=temperature,
+        max_tokens=max_tokens,
+        response_schema=response_schema,
+        params=params,
+        timeout_s=spec.timeout_s,
+    )

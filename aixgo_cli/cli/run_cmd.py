@@ -1,0 +1,160 @@
+"""`aixgo run WORKFLOW` and `aixgo resume RUN_ID`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+RUN_HELP = (
+    "Validate WORKFLOW, resolve its secrets, and run it to completion or a pause.\n"
+    "The run id is printed on stderr at the start; stdout carries only the result."
+)
+RESUME_HELP = (
+    "Continue a run from its journal. Finished steps are not redone; after an edit to the\n"
+    "workflow file only the changed steps and what depends on them run again."
+)
+
+
+def run(
+    workflow: Path = typer.Argument(..., help="The workflow file."),
+    input_: str | None = typer.Option(None, "--input", "-i", help="The run's input: TEXT, @FILE, or - for stdin."),
+    var: list[str] = typer.Option([], "--var", help="Set a declared input: NAME=VALUE (repeatable)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object on stdout."),
+    events: str | None = typer.Option(None, "--events", help="Write the event stream as JSONL to FILE (or -)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
+    stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help="Pause (exit 4) once this much is spent."),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Pause after this many steps."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Pause after this many tokens."),
+    timeout: str | None = typer.Option(None, "--timeout", help="Pause after this much wall time (e.g. 90s, 5m)."),
+    concurrency: int | None = typer.Option(None, "--concurrency", help="Items processed at once."),
+    db: Path | None = typer.Option(None, "--db", help="Journal database (default: under AIXGO_HOME)."),
+    record: Path | None = typer.Option(None, "--record", help="Record every model call to this cassette."),
+    replay: Path | None = typer.Option(None, "--replay", help="Answer model calls from this cassette."),
+) -> int:
+    from aixgo_cli.cli import run_support as support
+    from aixgo_cli.config.model import load_workflow
+    from aixgo_cli.engine.inputs import resolve_variables
+    from aixgo_cli.engine.runner import Runner, RunParams
+    from aixgo_cli.providers.model_ref import parse_duration
+    from aixgo_cli.wiring import build_model_client, open_journal
+
+    loaded = load_workflow(workflow)
+    stdin = support.StdinOnce()
+    params = RunParams(
+        input=support.read_input(input_, stdin),
+        variables=resolve_variables(loaded, var),
+        max_steps=max_steps,
+        max_tokens=max_tokens,
+        max_cost_usd=budget_usd,
+        timeout_s=parse_duration(timeout, "--timeout") if timeout else None,
+        concurrency=concurrency,
+        record=str(record) if record else None,
+        replay=str(replay) if replay else None,
+    )
+
+    def auto_replay(missing: list[str], cassette: Path) -> None:
+        sys.stderr.write(
+            f"aixgo: {', '.join(missing)} not set: replaying the recorded cassette {cassette} "
+            f"(set the key, e.g. `aixgo secrets set {missing[0]}`, to call the provider)\n"
+        )
+
+    client, replayed = build_model_client(loaded, replay=replay, record=record, on_auto_replay=auto_replay)
+    events_out = support.open_events(events)
+    journal = open_journal(db)
+    try:
+        runner = Runner(
+            journal,
+            client,
+            support.make_sink(events_out, quiet=quiet, stream=stream),
+            stdin_reader=stdin,
+            stream=stream,
+        )
+        runner.announced = lambda run_id: support.announce(run_id, resumed=False, quiet=quiet)
+        with support.interrupts_as_keyboard_interrupt():
+            outcome = runner.start(loaded, params)
+        code = support.finish(outcome, json_out=json_out, quiet=quiet, replayed=replayed)
+    finally:
+        journal.close()
+    if outcome.error is not None and code != 0:
+        from aixgo_cli.cli import report_error
+
+        report_error(outcome.error)
+    support.hard_exit_if_threads_linger(code)
+    return code
+
+
+def resume(
+    run_id: str = typer.Argument(..., help="The run id (a unique prefix is enough)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object on stdout."),
+    events: str | None = typer.Option(None, "--events", help="Write the event stream as JSONL to FILE (or -)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
+    stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help="A new money limit."),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="A new step limit."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="A new token limit."),
+    timeout: str | None = typer.Option(None, "--timeout", help="A new wall-time limit (e.g. 5m)."),
+    answer: str | None = typer.Option(None, "--answer", help="Answer the question a waiting run asked (exit 5)."),
+    rerun_interrupted_tools: bool = typer.Option(
+        False, "--rerun-interrupted-tools", help="Re-run tool calls cut off mid-call even if not idempotent."
+    ),
+    db: Path | None = typer.Option(None, "--db", help="Journal database (default: under AIXGO_HOME)."),
+) -> int:
+    from dataclasses import replace
+
+    from aixgo_cli.cli import run_support as support
+    from aixgo_cli.config.model import load_workflow
+    from aixgo_cli.engine.runner import Runner, RunParams
+    from aixgo_cli.errors import UserError
+    from aixgo_cli.providers.model_ref import parse_duration
+    from aixgo_cli.wiring import build_model_client, open_journal
+
+    journal = open_journal(db)
+    try:
+        run = journal.find_run(run_id)
+        if run.status == "completed":
+            raise UserError(
+                f"run {run.run_id} has already completed", hint=f"see it with: aixgo runs show {run.run_id}"
+            )
+        path = Path(run.workflow_path)
+        if not path.is_file():
+            raise UserError(
+                f"the workflow of run {run.run_id} is gone: {path}", hint="put the file back at that path to resume"
+            )
+        loaded = load_workflow(path)
+        params = RunParams.from_json(run.params_json)
+        params = replace(
+            params,
+            max_steps=max_steps or params.max_steps,
+            max_tokens=max_tokens or params.max_tokens,
+            max_cost_usd=budget_usd or params.max_cost_usd,
+            timeout_s=parse_duration(timeout, "--timeout") if timeout else params.timeout_s,
+        )
+        replay = Path(params.replay) if params.replay else None
+        record = Path(params.record) if params.record else None
+        client, replayed = build_model_client(
+            loaded, replay=replay, record=record, on_auto_replay=lambda missing, cassette: None
+        )
+        events_out = support.open_events(events)
+        runner = Runner(
+            journal,
+            client,
+            support.make_sink(events_out, quiet=quiet, stream=stream),
+            stdin_reader=None,
+            stream=stream,
+            rerun_interrupted_tools=rerun_interrupted_tools,
+        )
+        runner.announced = lambda rid: support.announce(rid, resumed=True, quiet=quiet)
+        with support.interrupts_as_keyboard_interrupt():
+            outcome = runner.resume(run, loaded, params, answer=answer)
+        code = support.finish(outcome, json_out=json_out, quiet=quiet, replayed=replayed)
+    finally:
+        journal.close()
+    if outcome.error is not None and code != 0:
+        from aixgo_cli.cli import report_error
+
+        report_error(outcome.error)
+    support.hard_exit_if_threads_linger(code)
+    return code

@@ -1,0 +1,168 @@
+"""`aixgo runs list | show | rm | export`: the run history in the journal."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    help="List, inspect, delete and export runs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+DB_OPTION = typer.Option(None, "--db", help="Journal database (default: under AIXGO_HOME).")
+
+
+@app.command("list")
+def list_runs(
+    limit: int = typer.Option(20, "--limit", "-n", help="How many runs, newest first."),
+    status: str | None = typer.Option(None, "--status", help="Only runs with this status."),
+    json_out: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
+    db: Path | None = DB_OPTION,
+) -> int:
+    from aixgo_cli.errors import UserError
+    from aixgo_cli.store.records import RUN_STATUSES
+    from aixgo_cli.wiring import open_journal
+
+    if status is not None and status not in RUN_STATUSES:
+        raise UserError(f"--status {status}: not a run status", hint=f"use one of: {', '.join(RUN_STATUSES)}")
+    with open_journal(db) as journal:
+        runs = journal.list_runs(limit=limit, status=status)  # type: ignore[arg-type]
+    if json_out:
+        for run in runs:
+            row = asdict(run)
+            row.pop("params_json", None)
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return 0
+    if not runs:
+        sys.stderr.write("no runs yet; start one with: aixgo run WORKFLOW\n")
+        return 0
+    rows = [("RUN", "WORKFLOW", "STATUS", "STARTED", "STEPS", "TOKENS", "COST")]
+    for run in runs:
+        rows.append(
+            (
+                run.run_id,
+                run.workflow_name,
+                run.status,
+                _when(run.created_at),
+                str(run.steps),
+                str(run.tokens_in + run.tokens_out),
+                f"${run.cost_usd:.4f}",
+            )
+        )
+    _table(rows)
+    return 0
+
+
+@app.command("show")
+def show(
+    run_id: str = typer.Argument(..., help="Run id or a unique prefix."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object instead of text."),
+    db: Path | None = DB_OPTION,
+) -> int:
+    from aixgo_cli.wiring import open_journal
+
+    with open_journal(db) as journal:
+        run = journal.find_run(run_id)
+        units = journal.list_units(run.run_id)
+        calls = journal.list_calls(run.run_id)
+    llm_calls = {u.unit_key: 0 for u in units}
+    for call in calls:
+        if call.kind == "llm" and call.status == "completed":
+            llm_calls[call.unit_key] = llm_calls.get(call.unit_key, 0) + 1
+    if json_out:
+        payload = asdict(run)
+        payload.pop("params_json")  # holds the run's input, which may be large; `runs export` keeps it
+        payload["result"] = json.loads(run.result_json) if run.result_json else None
+        payload.pop("result_json")
+        payload["steps_detail"] = [
+            {
+                "place": u.place,
+                "status": u.status,
+                "attempt": u.attempt,
+                "duration_ms": u.duration_ms,
+                "tokens": u.tokens_in + u.tokens_out,
+                "cost_usd": u.cost_usd,
+                "llm_calls": llm_calls.get(u.unit_key, 0),
+                "error": u.error,
+            }
+            for u in units
+        ]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    out = sys.stdout
+    out.write(
+        f"run       {run.run_id}\nworkflow  {run.workflow_name} ({run.workflow_path})\n"
+        f"status    {run.status}\nstarted   {_when(run.created_at)}\nupdated   {_when(run.updated_at)}\n"
+        f"usage     {run.steps} steps, {run.tokens_in} in + {run.tokens_out} out tokens, ${run.cost_usd:.4f}\n"
+    )
+    if run.error:
+        out.write(f"error     {run.error}\n")
+    out.write("\n")
+    rows = [("STEP", "STATUS", "TRY", "TIME", "CALLS", "TOKENS", "COST")]
+    for unit in units:
+        seconds = f"{unit.duration_ms / 1000:.2f}s" if unit.duration_ms is not None else "-"
+        rows.append(
+            (
+                unit.place,
+                unit.status,
+                str(unit.attempt),
+                seconds,
+                str(llm_calls.get(unit.unit_key, 0)),
+                str(unit.tokens_in + unit.tokens_out),
+                f"${unit.cost_usd:.4f}",
+            )
+        )
+    _table(rows)
+    if run.status in ("failed", "paused", "interrupted"):
+        out.write(f"\ncontinue with: aixgo resume {run.run_id}\n")
+    return 0
+
+
+@app.command("rm")
+def remove(
+    run_ids: list[str] = typer.Argument(..., help="Run ids or unique prefixes."),
+    force: bool = typer.Option(False, "--force", help="Also remove a run that looks like it is running."),
+    db: Path | None = DB_OPTION,
+) -> int:
+    from aixgo_cli.wiring import open_journal
+
+    with open_journal(db) as journal:
+        for run_id in run_ids:
+            run = journal.find_run(run_id)
+            journal.delete_run(run.run_id, force=force)
+            sys.stderr.write(f"removed {run.run_id}\n")
+    return 0
+
+
+@app.command("export")
+def export(
+    run_id: str = typer.Argument(..., help="Run id or a unique prefix."),
+    dest: Path = typer.Argument(..., help="The new database file (must not exist)."),
+    db: Path | None = DB_OPTION,
+) -> int:
+    from aixgo_cli.wiring import open_journal
+
+    with open_journal(db) as journal:
+        run = journal.find_run(run_id)
+        journal.export_run(run.run_id, dest)
+    sys.stderr.write(f"exported {run.run_id} to {dest}; resume it with: aixgo resume {run.run_id} --db {dest}\n")
+    return 0
+
+
+def _when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        sys.stdout.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")

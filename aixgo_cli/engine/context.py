@@ -1,0 +1,40 @@
+"""Everything one run shares across its units and threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aixgo_cli.config.model import Workflow
+from aixgo_cli.engine.budget import BudgetTracker
+from aixgo_cli.engine.templates import TemplateRenderer
+from aixgo_cli.errors import RunInterrupted
+from aixgo_cli.events import Event
+from aixgo_cli.providers.protocol import LLMClient
+from aixgo_cli.store.protocol import Journal
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    workflow: Workflow
+    journal: Journal
+    client: LLMClient
+    budget: BudgetTracker
+    templates: TemplateRenderer
+    emit: Callable[[Event], None]
+    variables: Mapping[str, Any]
+    run_input: Any
+    stdin_reader: Callable[[], str] | None = None
+    stream: bool = False
+    rerun_interrupted_tools: bool = False
+    model_slots: threading.BoundedSemaphore | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    journal_lock: threading.Lock = field(default_factory=threading.Lock)
+    wrote_stdout: bool = False
+
+    def check_cancelled(self) -> None:
+        if self.cancelled.is_set():
+            raise RunInterrupted("interrupted", hint=f"continue with: aixgo resume {self.run_id}")

@@ -1,0 +1,158 @@
+"""One unit of work: one agent on one input, memoised by the journal.
+
+The unit key is `<place>#<definition hash>.<input hash>`: where the unit sits in the flow, what the
+agent's configuration is, and what it was given. A key found completed in the journal returns its
+recorded output at no cost; that is all `resume` is. Editing an agent changes its definition hash and so
+re-runs it, and everything downstream whose input changed with it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from aixgo_cli.agents.base import Invocation
+from aixgo_cli.agents.registry import agent_for
+from aixgo_cli.config.model import AgentSpec, stable_hash
+from aixgo_cli.engine.context import RunContext
+from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
+from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.tools.toolbox import Tool, build_tools
+
+
+def unit_key(
+    place: str, spec: AgentSpec, payload: Any, upstream: Mapping[str, Any], variables: Mapping[str, Any]
+) -> tuple[str, str]:
+    input_hash = stable_hash({"payload": payload, "upstream": dict(upstream), "vars": dict(variables)})
+    return f"{place}#{spec.definition_hash[:10]}.{input_hash[:10]}", input_hash
+
+
+class UnitRunner:
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self._tools: dict[str, dict[str, Tool]] = {}
+        self._tools_lock = threading.Lock()
+
+    def tools_for(self, spec: AgentSpec) -> dict[str, Tool]:
+        with self._tools_lock:
+            if spec.name not in self._tools:
+                self._tools[spec.name] = build_tools(spec, self.ctx.workflow)
+            return self._tools[spec.name]
+
+    def run(self, place: str, spec: AgentSpec, payload: Any, upstream: Mapping[str, Any] | None = None) -> Any:
+        ctx = self.ctx
+        upstream = upstream or {}
+        key, input_hash = unit_key(place, spec, payload, upstream, ctx.variables)
+        done = ctx.journal.get_completed_unit(ctx.run_id, key)
+        if done is not None:
+            assert done.output_json is not None
+            output = json.loads(done.output_json)
+            ctx.budget.add_step(cached=True)
+            ctx.emit(
+                StepFinished(
+                    run_id=ctx.run_id,
+                    at=time.time(),
+                    unit_key=key,
+                    place=place,
+                    agent=spec.name,
+                    cached=True,
+                    duration_ms=0.0,
+                    tokens=done.tokens_in + done.tokens_out,
+                    cost_usd=done.cost_usd,
+                    preview=describe_payload(output),
+                )
+            )
+            return output
+        ctx.check_cancelled()
+        ctx.budget.check(starting_step=True)
+        with ctx.journal_lock:
+            ctx.journal.start_unit(
+                ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=spec.definition_hash
+            )
+        ctx.budget.add_step(cached=False)
+        ctx.emit(
+            StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
+        )
+        model = JournaledModel(ctx, key)
+        started = time.perf_counter()
+        invocation = Invocation(
+            spec=spec,
+            workflow=ctx.workflow,
+            payload=payload,
+            upstream=upstream,
+            variables=ctx.variables,
+            llm=model,
+            tools=JournaledTools(
+                ctx, key, self.tools_for(spec), require_confirmation=bool(spec.guided.get("require_confirmation"))
+            ),
+            render=ctx.templates.render,
+            run_input=ctx.run_input,
+            stdin_reader=ctx.stdin_reader,
+            on_token=(lambda text: ctx.emit(Token(run_id=ctx.run_id, at=time.time(), agent=spec.name, text=text)))
+            if ctx.stream
+            else None,
+            idempotency_key=f"{ctx.run_id}/{key}",
+        )
+        try:
+            output = agent_for(spec.role)(invocation)
+        except (RunPaused, RunInterrupted, KeyboardInterrupt):
+            raise  # the unit stays 'started': resume redoes it, replaying its finished calls
+        except UserError:
+            raise
+        except Exception as exc:
+            message = redact(exc.message if isinstance(exc, AixgoError) else f"{type(exc).__name__}: {exc}")
+            tokens_in, tokens_out, cost = model.usage.prompt_tokens, model.usage.completion_tokens, model.usage.cost_usd
+            failed = StepFailed(
+                run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, error=message
+            )
+            with ctx.journal_lock:
+                ctx.journal.fail_unit(
+                    ctx.run_id,
+                    key,
+                    message,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                    cost_usd=cost,
+                    events=[(failed.kind, event_to_json(failed))],
+                )
+            ctx.emit(failed)
+            if isinstance(exc, RunError):
+                raise RunError(f"agent '{spec.name}' failed: {exc.message}", hint=exc.hint) from exc
+            raise RunError(
+                f"agent '{spec.name}' failed: {message}",
+                hint=f"fix the cause, then continue with: aixgo resume {ctx.run_id}",
+            ) from exc
+        if invocation.extras.get("wrote_stdout"):
+            ctx.wrote_stdout = True
+        duration_ms = (time.perf_counter() - started) * 1000
+        tokens_in, tokens_out, cost = model.usage.prompt_tokens, model.usage.completion_tokens, model.usage.cost_usd
+        finished = StepFinished(
+            run_id=ctx.run_id,
+            at=time.time(),
+            unit_key=key,
+            place=place,
+            agent=spec.name,
+            cached=False,
+            duration_ms=duration_ms,
+            tokens=tokens_in + tokens_out,
+            cost_usd=cost,
+            preview=describe_payload(output),
+        )
+        with ctx.journal_lock:
+            ctx.journal.complete_unit(
+                ctx.run_id,
+                key,
+                json.dumps(output, ensure_ascii=False),
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                cost_usd=cost,
+                duration_ms=int(duration_ms),
+                events=[(finished.kind, event_to_json(finished))],
+            )
+        ctx.emit(finished)
+        return output

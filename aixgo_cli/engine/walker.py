@@ -1,0 +1,149 @@
+"""Walking a workflow for one lane (one item): the agent graph, or the orchestration pattern tree.
+
+Graph mode runs the lane's agents in dependency order; each agent receives the outputs of its data
+sources (`inputs`/`outputs` edges), and agents with no sources receive the lane's item. Orchestration
+mode hands the item to the root pattern, which runs members (agents or nested flows) through `Members`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Any
+
+from aixgo_cli.agents.base import as_text
+from aixgo_cli.config.model import Workflow
+from aixgo_cli.engine.context import RunContext
+from aixgo_cli.engine.units import UnitRunner
+from aixgo_cli.errors import AixgoError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.patterns.base import Outcome
+from aixgo_cli.patterns.registry import pattern_for
+
+
+class Walker:
+    """Implements `patterns.base.Members` over the unit runner."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.units = UnitRunner(ctx)
+
+    @property
+    def workflow(self) -> Workflow:
+        return self.ctx.workflow
+
+    # Members ------------------------------------------------------------------------------------------
+
+    def run(self, name: str, payload: Any, place: str, seen: Mapping[str, Any]) -> Any:
+        flow = self.workflow.flows.get(name)
+        if flow is not None:
+            return pattern_for(flow.pattern)(flow, payload, place, self, seen)
+        spec = self.workflow.agents[name]
+        return self.units.run(place, spec, payload, seen)
+
+    def run_many(
+        self, calls: Sequence[tuple[str, Any, str]], limit: int, seen: Mapping[str, Any], *, fail_fast: bool
+    ) -> list[Outcome]:
+        if limit <= 1 or len(calls) <= 1:
+            outcomes = []
+            for name, payload, place in calls:
+                outcomes.append(self._attempt(name, payload, place, seen))
+                if fail_fast and not outcomes[-1].ok:
+                    break
+            return outcomes
+        pool = ThreadPoolExecutor(max_workers=min(limit, len(calls)), thread_name_prefix="aixgo-member")
+        try:
+            futures = [pool.submit(self._attempt, name, payload, place, seen) for name, payload, place in calls]
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:
+            self.ctx.cancelled.set()
+            raise
+        finally:
+            # On an interruption or a pause, do not wait for members still in a model call.
+            pool.shutdown(wait=not self.ctx.cancelled.is_set(), cancel_futures=True)
+
+    def _attempt(self, name: str, payload: Any, place: str, seen: Mapping[str, Any]) -> Outcome:
+        try:
+            return Outcome(name, value=self.run(name, payload, place, seen))
+        except (RunPaused, RunInterrupted, UserError, KeyboardInterrupt):
+            raise
+        except AixgoError as exc:
+            return Outcome(name, error=exc)
+
+    # Lanes --------------------------------------------------------------------------------------------
+
+    def run_lane(self, lane: str, item: Any, agents: Sequence[str]) -> Any:
+        """Run one item through the lane's agents (graph mode); the result is what the sinks produced."""
+        workflow = self.workflow
+        if workflow.orchestration is not None:
+            root = workflow.orchestration
+            result = pattern_for(root.pattern)(root, item, f"{lane}/orchestration", self, {})
+            for name in agents:  # loggers around the orchestration receive its result
+                result = self.units.run(f"{lane}/{name}", workflow.agents[name], result)
+            return result
+        outputs: dict[str, Any] = {}
+        ancestors = _ancestors(workflow)
+        for name in agents:
+            spec = workflow.agents[name]
+            sources = [s for s in workflow.data_sources(name) if s in outputs]
+            if not sources:
+                payload = item
+            elif len(sources) == 1:
+                payload = outputs[sources[0]]
+            else:
+                payload = "\n\n".join(f"[{source}]\n{as_text(outputs[source])}" for source in sources)
+            # `{{ outputs.X }}` sees every upstream agent of this one, whatever the distance.
+            seen = {a: outputs[a] for a in workflow.agent_order() if a in ancestors[name] and a in outputs}
+            outputs[name] = self.units.run(f"{lane}/{name}", spec, payload, seen)
+        sinks = [n for n in agents if not any(n in workflow.data_sources(m) for m in agents)]
+        if len(sinks) == 1:
+            return outputs[sinks[0]]
+        return {n: outputs[n] for n in sinks}
+
+
+def _ancestors(workflow: Workflow) -> dict[str, set[str]]:
+    preds = workflow.predecessors()
+    found: dict[str, set[str]] = {}
+    for name in workflow.agent_order():
+        found[name] = set(preds[name]).union(*(found[p] for p in preds[name])) if preds[name] else set()
+    return found
+
+
+def run_lanes(
+    walker: Walker,
+    lanes: Sequence[tuple[str, Any]],
+    agents: Sequence[str],
+    concurrency: int,
+    interval_s: float | None,
+    cancelled: threading.Event,
+) -> list[Any]:
+    """Each (lane id, item) through the lane agents, `concurrency` at a time; results in lane order."""
+    if concurrency <= 1 or len(lanes) <= 1:
+        results = []
+        for index, (lane, item) in enumerate(lanes):
+            if interval_s and index:
+                cancelled.wait(interval_s)
+            results.append(walker.run_lane(lane, item, agents))
+        return results
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(lanes)), thread_name_prefix="aixgo-lane")
+    try:
+        futures = []
+        for index, (lane, item) in enumerate(lanes):
+            if interval_s and index:
+                cancelled.wait(interval_s)
+            futures.append(pool.submit(walker.run_lane, lane, item, agents))
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in done if f.exception() is not None]
+        if failed:
+            # Lanes not started yet are dropped; lanes under way finish (their units are journaled).
+            error = failed[0].exception()
+            assert error is not None
+            if isinstance(error, (RunPaused, RunInterrupted)):
+                cancelled.set()
+            raise error
+        return [f.result() for f in futures]
+    except KeyboardInterrupt:
+        cancelled.set()
+        raise
+    finally:
+        pool.shutdown(wait=not cancelled.is_set(), cancel_futures=True)

@@ -1,0 +1,118 @@
+"""The one stream every renderer reads: typed, frozen events with a `kind`.
+
+The engine emits these; the journal stores them (as JSON), `--events FILE` writes them as versioned JSONL,
+and the terminal progress display renders them. Nothing here carries a secret: payload previews are
+redacted before an event is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+EVENTS_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: ClassVar[str] = "event"
+    run_id: str
+    at: float  # unix time, seconds
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    kind: ClassVar[str] = "run_started"
+    workflow: str
+    resumed: bool
+
+
+@dataclass(frozen=True)
+class StepStarted(Event):
+    kind: ClassVar[str] = "step_started"
+    unit_key: str
+    place: str
+    agent: str
+    role: str
+
+
+@dataclass(frozen=True)
+class StepFinished(Event):
+    kind: ClassVar[str] = "step_finished"
+    unit_key: str
+    place: str
+    agent: str
+    cached: bool
+    duration_ms: float
+    tokens: int
+    cost_usd: float
+    preview: str
+
+
+@dataclass(frozen=True)
+class StepFailed(Event):
+    kind: ClassVar[str] = "step_failed"
+    unit_key: str
+    place: str
+    agent: str
+    error: str
+
+
+@dataclass(frozen=True)
+class LLMCalled(Event):
+    kind: ClassVar[str] = "llm_called"
+    unit_key: str
+    model: str
+    cached: bool
+    attempts: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    duration_ms: float
+
+
+@dataclass(frozen=True)
+class ToolCalled(Event):
+    kind: ClassVar[str] = "tool_called"
+    unit_key: str
+    tool: str
+    cached: bool
+    ok: bool
+    duration_ms: float
+
+
+@dataclass(frozen=True)
+class Token(Event):
+    """A streamed token (`--stream`); shown live, never journaled."""
+
+    kind: ClassVar[str] = "token"
+    agent: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RunPaused(Event):
+    kind: ClassVar[str] = "run_paused"
+    reason: str
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    kind: ClassVar[str] = "run_finished"
+    status: str
+    tokens: int
+    cost_usd: float
+    steps: int
+    cached_steps: int
+    error: str | None = None
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    data = dataclasses.asdict(event)
+    return {"v": EVENTS_FORMAT_VERSION, "kind": event.kind, **data}
+
+
+def event_to_json(event: Event) -> str:
+    return json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":"))

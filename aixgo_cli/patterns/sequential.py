@@ -1,0 +1,28 @@
+"""sequential: each member's output is the next member's input; the last output is the result.
+
+`error_strategy: continue` passes a failed member's error text on as the next input instead of stopping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aixgo_cli.config.model import FlowSpec
+from aixgo_cli.errors import RunError
+from aixgo_cli.patterns.base import Members, member_place
+
+
+def run_sequential(flow: FlowSpec, payload: Any, place: str, members: Members, seen: Mapping[str, Any]) -> Any:
+    keep_going = flow.config.get("error_strategy", "stop") == "continue"
+    value = payload
+    outputs = dict(seen)
+    for index, member in enumerate(flow.members):
+        try:
+            value = members.run(member, value, member_place(place, index, member), outputs)
+        except RunError as exc:
+            if not keep_going:
+                raise
+            value = f"error from {member}: {exc.message}"
+        outputs[member] = value
+    return value

@@ -1,0 +1,129 @@
+"""LLM call cassettes: record real answers once (`--record FILE`), replay them with no network (`--replay`).
+
+A cassette is JSONL: a header line `{"cassette_version": 1}`, then one `{key, request, response}` line per
+call, appended and flushed as each call completes, so a run killed half-way still leaves a usable file.
+The key is a SHA-256 of the request's meaning (model, messages, tools, sampling parameters, schema); it
+leaves out the timeout and anything endpoint- or credential-shaped, so a cassette recorded against one
+endpoint replays anywhere and never holds a secret.
+
+Identical requests recorded several times replay in recorded order, and the last answer repeats after
+that. A request that is not in the cassette is an error naming the cassette and the request, never a
+silent network call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from aixgo_cli.errors import RunError, UserError
+from aixgo_cli.providers.protocol import LLMClient, TokenCallback
+from aixgo_cli.providers.types import ChatRequest, ChatResponse
+
+CASSETTE_VERSION = 1
+_EXCLUDED_PARAMS = frozenset({"api_key", "api_base", "base_url", "extra_headers", "timeout"})
+
+
+def _keyed_fields(request: ChatRequest) -> dict[str, Any]:
+    """The request as stored and hashed: without the timeout and endpoint or credential parameters."""
+    data = request.to_json()
+    data.pop("timeout_s", None)
+    data["params"] = {k: v for k, v in data["params"].items() if k not in _EXCLUDED_PARAMS}
+    return data
+
+
+def request_key(request: ChatRequest) -> str:
+    data = _keyed_fields(request)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _summary(request: ChatRequest) -> str:
+    text = request.last_user_text().replace("\n", " ")
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"model={request.model}, {len(request.messages)} messages, last user message '{text}'"
+
+
+class RecordingClient:
+    """Passes calls to `inner` and appends each answered call to the cassette."""
+
+    def __init__(self, inner: LLMClient, path: Path) -> None:
+        self._inner = inner
+        self._path = Path(path)
+        self._lock = threading.Lock()
+
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
+        response = self._inner.complete(request, on_token=on_token)
+        line = {"key": request_key(request), "request": _keyed_fields(request), "response": response.to_json()}
+        text = json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n"
+        with self._lock:
+            is_new = not self._path.exists() or self._path.stat().st_size == 0
+            with self._path.open("a", encoding="utf-8") as file:
+                if is_new:
+                    file.write(json.dumps({"cassette_version": CASSETTE_VERSION}) + "\n")
+                file.write(text)
+        return response
+
+
+class ReplayingClient:
+    """Answers only from a cassette; makes no network call."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._answers: dict[str, list[ChatResponse]] = defaultdict(list)
+        self._served: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            lines = self._path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UserError(
+                f"cannot read cassette {self._path}: {exc.strerror or exc}",
+                hint="Record one first: aixgo run WORKFLOW --record FILE",
+            ) from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry: dict[str, Any] = json.loads(line)
+                if "cassette_version" in entry:
+                    self._check_version(entry["cassette_version"])
+                    continue
+                self._answers[str(entry["key"])].append(ChatResponse.from_json(entry["response"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise UserError(
+                    f"{self._path}:{number}: not a cassette entry ({exc})",
+                    hint="Record the cassette again: aixgo run WORKFLOW --record FILE",
+                ) from None
+
+    def _check_version(self, version: Any) -> None:
+        if version != CASSETTE_VERSION:
+            raise UserError(
+                f"cassette {self._path} has format version {version}; this aixgo reads {CASSETTE_VERSION}",
+                hint="Record the cassette again: aixgo run WORKFLOW --record FILE",
+            )
+
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
+        key = request_key(request)
+        with self._lock:
+            answers = self._answers.get(key)
+            if not answers:
+                raise RunError(
+                    f"cassette {self._path} has no recorded answer for this request: {_summary(request)} "
+                    f"(key {key[:12]})",
+                    hint="The workflow or its inputs changed since recording; record again with: "
+                    "aixgo run WORKFLOW --record FILE",
+                )
+            index = min(self._served[key], len(answers) - 1)
+            self._served[key] += 1
+        response = answers[index]
+        if on_token is not None and response.content:
+            on_token(response.content)
+        return response

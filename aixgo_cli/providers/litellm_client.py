@@ -1,0 +1,287 @@
+"""The LiteLLM adapter: the only module that imports litellm, and only when a model is first called.
+
+What it guards against (measured, see docs and reference/dependencies.md):
+* import cost (~3 s) and import side effects: the import happens lazily, once, under a lock, after
+  `LITELLM_LOCAL_MODEL_COST_MAP` (no network fetch of the price map), `LITELLM_MODE=PRODUCTION` (no
+  loading of a stray `.env` into our environment) and `LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS`;
+* output on our streams: `suppress_debug_info` stops the "Give Feedback" banner, litellm's own log
+  handler (which writes records below WARNING to *stdout*) is removed, so stdout carries only results,
+  and two warnings litellm triggers in its own types on first streaming use are filtered;
+* hidden retries: `num_retries=0` (litellm's retry wrapper) and `max_retries=0` (the OpenAI SDK's two
+  silent retries). Exactly one HTTP request per `complete`; `retry.RetryingClient` does the rest;
+* secrets: the key is fetched through the injected `get_secret` at call time, passed straight to
+  litellm, and removed from any text we copy out of a litellm exception. Exceptions are raised
+  `from None` so a traceback cannot show litellm's unredacted one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from aixgo_cli.errors import ConfigurationError
+from aixgo_cli.providers import pricing
+from aixgo_cli.providers.errors import ProviderError
+from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
+from aixgo_cli.providers.protocol import TokenCallback
+from aixgo_cli.providers.retry import parse_retry_after
+from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolCall, Usage
+
+DEFAULT_TIMEOUT_S = 60.0
+_MAX_MESSAGE_CHARS = 600
+_LITELLM_ENV = {
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "LITELLM_MODE": "PRODUCTION",
+    "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True",
+}
+_LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+
+_import_lock = threading.Lock()
+_loaded: dict[str, Any] = {}
+
+
+def load_litellm() -> Any:
+    """Import and configure litellm once per process (thread-safe)."""
+    with _import_lock:
+        if "litellm" not in _loaded:
+            for name, value in _LITELLM_ENV.items():
+                os.environ.setdefault(name, value)
+            # Set before the import: litellm logs at DEBUG while importing, through a handler that
+            # writes to stdout, and a --debug root logger must not let those through.
+            loggers = [logging.getLogger(name) for name in _LITELLM_LOGGERS]
+            for logger in loggers:
+                logger.setLevel(logging.WARNING)
+            import litellm
+
+            litellm.suppress_debug_info = True
+            for logger in loggers:
+                for handler in list(logger.handlers):
+                    logger.removeHandler(handler)  # our records go to our handlers, on stderr
+            # Noise from litellm's own types on first streaming use; a CLI user cannot act on it.
+            warnings.filterwarnings("ignore", message=r".*is using the `ReadOnly` qualifier", category=UserWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"litellm(\.|$)")
+            _loaded["litellm"] = litellm
+        return _loaded["litellm"]
+
+
+def redact(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text
+
+
+class LiteLLMClient:
+    """One HTTP request per `complete`, through `litellm.completion`. Thread-safe: holds no per-call state."""
+
+    def __init__(
+        self,
+        get_secret: Callable[[str], str],
+        resolver: ModelResolver | None = None,
+        *,
+        default_timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self._get_secret = get_secret
+        self._resolver = resolver or ModelResolver()
+        self._default_timeout_s = default_timeout_s
+
+    def supports_response_schema(self, model: str) -> bool:
+        """Whether the provider enforces a JSON Schema itself (else the caller prompts and validates)."""
+        litellm = load_litellm()
+        return bool(litellm.supports_response_schema(model=self._resolver.resolve(model).litellm_model))
+
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
+        resolved = self._resolver.resolve(request.model)
+        secret_name = resolved.api_key_secret_name
+        api_key = self._get_secret(secret_name) if secret_name else None
+        litellm = load_litellm()
+        kwargs = self._kwargs(litellm, request, resolved, api_key, stream=on_token is not None)
+        if on_token is not None:
+            return _to_response(self._stream(litellm, kwargs, on_token, resolved, api_key), resolved)
+        failure: Exception | None = None
+        try:
+            raw = litellm.completion(**kwargs)
+        except Exception as exc:
+            failure = map_error(litellm, exc, resolved, api_key)
+        # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
+        if failure is not None:
+            raise failure
+        return _to_response(raw, resolved)
+
+    def _kwargs(
+        self, litellm: Any, request: ChatRequest, resolved: ResolvedModel, api_key: str | None, *, stream: bool
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = dict(resolved.params)
+        kwargs.update(request.params)
+        kwargs.update(
+            model=resolved.litellm_model,
+            messages=[m.to_openai() for m in request.messages],
+            timeout=request.timeout_s or resolved.timeout_s or self._default_timeout_s,
+            num_retries=0,
+            max_retries=0,
+        )
+        if resolved.api_base:
+            kwargs["api_base"] = resolved.api_base
+        if api_key is not None:
+            kwargs["api_key"] = api_key
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            kwargs["max_tokens"] = request.max_tokens
+        if request.tools:
+            kwargs["tools"] = [t.to_openai() for t in request.tools]
+        if request.response_schema is not None and litellm.supports_response_schema(model=resolved.litellm_model):
+            schema = {"name": "response", "schema": dict(request.response_schema)}
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": schema}
+        if stream:
+            kwargs["stream"] = True
+            kwargs["stream_options"] = {"include_usage": True}
+        return kwargs
+
+    def _stream(
+        self,
+        litellm: Any,
+        kwargs: dict[str, Any],
+        on_token: TokenCallback,
+        resolved: ResolvedModel,
+        api_key: str | None,
+    ) -> Any:
+        chunks: list[Any] = []
+        iterator: Any = None
+        while True:
+            # Only litellm's part is mapped to provider errors; the callback's own errors propagate as is.
+            failure: Exception | None = None
+            try:
+                if iterator is None:
+                    iterator = iter(litellm.completion(**kwargs))
+                chunk = next(iterator)
+            except StopIteration:
+                break
+            except Exception as exc:
+                failure = map_error(litellm, exc, resolved, api_key)
+            if failure is not None:
+                raise failure
+            chunks.append(chunk)
+            choices = getattr(chunk, "choices", None) or []
+            text = getattr(getattr(choices[0], "delta", None), "content", None) if choices else None
+            if text:
+                on_token(text)
+        built = litellm.stream_chunk_builder(chunks, messages=kwargs["messages"]) if chunks else None
+        if built is None:
+            raise ProviderError(
+                f"{resolved.litellm_model}: the streamed reply was empty",
+                kind="malformed",
+                retryable=True,
+                model=resolved.litellm_model,
+            )
+        return built
+
+
+def _to_response(raw: Any, resolved: ResolvedModel) -> ChatResponse:
+    choices = getattr(raw, "choices", None) or []
+    if not choices:
+        raise ProviderError(
+            f"{resolved.litellm_model}: the reply has no choices",
+            kind="malformed",
+            retryable=True,
+            model=resolved.litellm_model,
+        )
+    choice = choices[0]
+    message = choice.message
+    tool_calls = tuple(
+        ToolCall(
+            id=str(call.id or f"call_{index}"),
+            name=str(call.function.name),
+            arguments_json=str(call.function.arguments or ""),
+        )
+        for index, call in enumerate(getattr(message, "tool_calls", None) or [])
+    )
+    content = message.content
+    if tool_calls and not content:
+        content = None  # streamed tool calls come back with "" where a plain reply has null
+    usage = getattr(raw, "usage", None)
+    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    cost, known = pricing.cost_for(resolved.litellm_model, prompt_tokens, completion_tokens)
+    return ChatResponse(
+        content=content,
+        tool_calls=tool_calls,
+        finish_reason=str(choice.finish_reason or "stop"),
+        usage=Usage(prompt_tokens, completion_tokens, cost, known),
+        model=str(getattr(raw, "model", None) or resolved.litellm_model),
+    )
+
+
+def _retry_after(exc: Exception) -> float | None:
+    headers = getattr(exc, "litellm_response_headers", None)
+    if headers is None:
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+    if not headers:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000.0)
+        except ValueError:
+            pass
+    return parse_retry_after(headers.get("retry-after"), time.time())
+
+
+def _classify(litellm: Any, exc: Exception) -> tuple[str, bool]:
+    """(kind, retryable) for a litellm exception; authentication is handled by the caller."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, litellm.RateLimitError) or status == 429:
+        return "rate_limit", True
+    if isinstance(exc, litellm.Timeout):
+        return "timeout", True
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        return "context_window", False
+    if isinstance(exc, litellm.APIConnectionError):
+        return "connection", True
+    # litellm reports a 200 reply whose body is not JSON as an InternalServerError; only the text tells.
+    if "Expecting value" in str(exc) or "JSONDecodeError" in str(exc):
+        return "malformed", True
+    if isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError | litellm.BadGatewayError):
+        return "server", True
+    if isinstance(status, int) and status >= 500:
+        return "server", True
+    if isinstance(exc, litellm.BadRequestError | litellm.NotFoundError | litellm.UnprocessableEntityError):
+        return "bad_request", False
+    return "unexpected", False
+
+
+def map_error(litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None) -> Exception:
+    """Our error for a litellm exception, with the key redacted from every copied word."""
+    model = resolved.litellm_model
+    detail = redact(str(exc), api_key).strip()
+    if len(detail) > _MAX_MESSAGE_CHARS:
+        detail = detail[:_MAX_MESSAGE_CHARS] + "..."
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError) or status in (401, 403):
+        name = resolved.api_key_secret_name
+        if name:
+            return ConfigurationError(
+                f"{model}: the provider rejected the key in secret {name} (HTTP {status}): {detail}",
+                hint=f"Store a valid key with: aixgo secrets set {name}",
+            )
+        where = f"model service '{resolved.service_name}'" if resolved.service_name else model
+        return ConfigurationError(
+            f"{model}: the provider refused the request as unauthorized (HTTP {status}) and {where} "
+            f"names no key secret: {detail}",
+            hint="Add api_key_secret to the model_services entry, then: aixgo secrets set NAME",
+        )
+    kind, retryable = _classify(litellm, exc)
+    if kind == "unexpected":
+        detail = f"{type(exc).__name__}: {detail}"
+    return ProviderError(
+        f"{model}: {detail}",
+        kind=kind,
+        retryable=retryable,
+        model=model,
+        status_code=status if isinstance(status, int) else None,
+        retry_after_s=_retry_after(exc) if retryable else None,
+    )

@@ -1,0 +1,1 @@
+"""Prompt-injection screening, SSRF guard, audit log, rate limiting and circuit breaking for tools."""

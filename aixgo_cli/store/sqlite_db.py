@@ -1,0 +1,190 @@
+"""Opening the journal's SQLite file safely, and the one way writes happen.
+
+* Files: the journal holds prompts and model output, so a directory we create is 0700 and the database
+  is created 0600 before SQLite touches it (SQLite then gives its -wal and -shm files the same mode).
+  An existing parent directory is left alone: it may be the user's working directory.
+* Pragmas: WAL so readers never block the writer and a commit is atomic even under SIGKILL;
+  `synchronous=NORMAL`, which in WAL mode can lose the last commits on power loss but never corrupts,
+  and skips an fsync per commit (that fsync would dominate the per-step budget); a 5 s busy timeout so
+  two processes queue instead of failing; foreign keys so child rows cannot outlive their run.
+* Writes: `BEGIN IMMEDIATE` takes the write lock up front, so a transaction cannot fail half-way with
+  SQLITE_BUSY on lock upgrade; `with conn:` commits on success and rolls back on any exception
+  (never a commit in `finally`, which would commit half of a failed unit).
+* Setup is lazy: nothing touches the disk until the first operation, which also applies migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aixgo_cli.errors import ConfigurationError, RunError, UserError
+from aixgo_cli.store.migrations import migrate
+
+BUSY_TIMEOUT_MS = 5000
+_MIN_SQLITE = (3, 35, 0)  # UPSERT with RETURNING
+
+
+def create_private_file(path: Path) -> bool:
+    """Create `path` (and a missing parent, 0700) as an empty 0600 file; False if it already exists."""
+    parent = path.parent
+    if not parent.exists():
+        parent.mkdir(parents=True, exist_ok=True)
+        parent.chmod(0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    path.chmod(0o600)  # the umask may have removed bits we want; it cannot have added any
+    return True
+
+
+def _busy(where: Path) -> RunError:
+    return RunError(
+        f"the journal {where} stayed locked by another process for {BUSY_TIMEOUT_MS // 1000} s",
+        hint="retry in a moment; `aixgo runs list` shows which runs are still running",
+    )
+
+
+def translate(exc: sqlite3.DatabaseError, where: Path) -> Exception | None:
+    """The aixgo error for a SQLite failure a user can act on, or None to let it propagate as a bug."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return _busy(where)
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return UserError(
+            f"{where} is not a readable aixgo journal ({exc})",
+            hint="pass --db with another file, or move this one aside",
+        )
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
+        return ConfigurationError(
+            f"cannot write the journal {where} ({exc})",
+            hint="check the file's permissions with `aixgo doctor`, or pass --db with a writable path",
+        )
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return RunError(
+            f"writing the journal {where} failed ({exc}); completed steps are kept",
+            hint="free disk space, then resume the run with `aixgo resume RUN_ID`",
+        )
+    return None
+
+
+@contextmanager
+def translated_errors(where: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        mapped = translate(exc, where)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL (a no-op once it is WAL: the mode is stored in the file).
+
+    The switch needs an exclusive lock and SQLite does not run the busy handler for it, so processes
+    opening a fresh journal together would get SQLITE_BUSY at once; retry within the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY") or time.monotonic() > deadline:
+                raise
+            time.sleep(0.002)  # backoff between attempts at a lock held for microseconds
+
+
+class Database:
+    """One lazily opened connection, shared by threads under a lock (the engine may run steps in threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        self.lock = threading.RLock()
+
+    def connection(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        if self._closed:
+            raise ValueError(f"the journal {self.path} is closed")
+        if sqlite3.sqlite_version_info < _MIN_SQLITE:
+            raise ConfigurationError(
+                f"SQLite {sqlite3.sqlite_version} is too old for the journal (needs 3.35 or newer)",
+                hint="use a Python build linked against a newer SQLite (python.org and most distros are)",
+            )
+        try:
+            create_private_file(self.path)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create the journal {self.path}: {exc.strerror or exc}",
+                hint="pass --db with a path in a writable directory (or set AIXGO_HOME)",
+            ) from None
+        with translated_errors(self.path):
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                _enable_wal(conn)
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                # Checkpoint every 256 pages (1 MiB) instead of 1000, so the WAL beside a journal stays
+                # small; and truncate a WAL that one large transaction blew up, once it is checkpointed.
+                conn.execute("PRAGMA wal_autocheckpoint = 256")
+                conn.execute(f"PRAGMA journal_size_limit = {2 * 1024 * 1024}")
+                migrate(conn, str(self.path))
+            except BaseException:
+                conn.close()
+                raise
+        self._conn = conn
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed if the block finishes, rolled back if it raises.
+
+        Written as one flat generator (not nested context managers): it runs four or more times per step.
+        """
+        with self.lock:
+            try:
+                conn = self._conn or self.connection()
+                conn.execute("BEGIN IMMEDIATE")
+                with conn:
+                    yield conn
+            except sqlite3.DatabaseError as exc:
+                mapped = translate(exc, self.path)
+                if mapped is None:
+                    raise
+                raise mapped from None
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Reads that must see one snapshot (several statements) run inside a deferred transaction."""
+        with self.lock, translated_errors(self.path):
+            conn = self.connection()
+            conn.execute("BEGIN")
+            with conn:
+                yield conn
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        """A single-statement read; SQLite gives one statement a consistent snapshot by itself."""
+        with self.lock, translated_errors(self.path):
+            return self.connection().execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self.lock:
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

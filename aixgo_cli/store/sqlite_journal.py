@@ -1,0 +1,346 @@
+"""The run journal in SQLite: the store real runs use.
+
+Every public write is one `BEGIN IMMEDIATE` transaction (see `sqlite_db`), so a process killed at any
+instant leaves whole operations or nothing. The hot path of a step is four or five small transactions
+(start the unit, a call's intent and result, the unit's result with its events), each touching one or
+two b-tree pages; run ids are mapped to the integer key once per handle and cached, so the hot path
+never looks the run up again. The table layout and why it is so: `migrations`.
+
+Usage (tokens, cost) accumulates on a unit or call across attempts: a retried step still spent what
+its failed attempts spent, and budgets must see that.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, fields
+from pathlib import Path
+from typing import Any
+
+from aixgo_cli.store import rules
+from aixgo_cli.store.export import copy_run
+from aixgo_cli.store.protocol import EventSpec
+from aixgo_cli.store.records import (
+    CALL_KINDS,
+    RUN_STATUSES,
+    CallKind,
+    CallRecord,
+    CallStatus,
+    EventRecord,
+    RunRecord,
+    Totals,
+    UnitRecord,
+    UnitStatus,
+    check_choice,
+    check_json,
+)
+from aixgo_cli.store.sqlite_db import Database
+from aixgo_cli.store.sqlite_runs import RUN_COLUMNS, SqliteRuns
+
+_UNIT_COLUMNS = (
+    "unit_key, place, status, input_hash, definition_hash, output_json, error, attempt, "
+    "tokens_in, tokens_out, cost_usd, started_at, finished_at, duration_ms"
+)
+_CALL_COLUMNS = (
+    "call_key, unit_key, kind, status, request_json, response_json, error, "
+    "tokens_in, tokens_out, cost_usd, started_at, finished_at"
+)
+_START_UNIT = f"""
+INSERT INTO units (run, {_UNIT_COLUMNS})
+VALUES (?, ?, ?, 'started', ?, ?, NULL, NULL, 1, 0, 0, 0, ?, NULL, NULL)
+ON CONFLICT (run, unit_key) DO UPDATE SET
+    place = excluded.place, status = 'started', input_hash = excluded.input_hash,
+    definition_hash = excluded.definition_hash, output_json = NULL, error = NULL,
+    attempt = attempt + 1, started_at = excluded.started_at, finished_at = NULL, duration_ms = NULL
+RETURNING attempt
+"""
+_FINISH_UNIT = """
+UPDATE units SET status = ?, output_json = ?, error = ?,
+    tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost_usd = cost_usd + ?,
+    finished_at = ?, duration_ms = COALESCE(?, MAX(0, CAST((? - started_at) * 1000 + 0.5 AS INTEGER)))
+WHERE run = ? AND unit_key = ? AND status = 'started'
+"""
+_CALL_INTENT = f"""
+INSERT INTO calls (run, {_CALL_COLUMNS})
+VALUES (?, ?, ?, ?, 'intent', ?, NULL, NULL, 0, 0, 0, ?, NULL)
+ON CONFLICT (run, call_key) DO UPDATE SET
+    unit_key = excluded.unit_key, kind = excluded.kind, status = 'intent',
+    request_json = excluded.request_json, response_json = NULL, error = NULL,
+    started_at = excluded.started_at, finished_at = NULL
+WHERE calls.status <> 'completed'
+"""
+_FINISH_CALL = """
+UPDATE calls SET status = ?, response_json = ?, error = ?,
+    tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, cost_usd = cost_usd + ?, finished_at = ?
+WHERE run = ? AND call_key = ? AND status = 'intent'
+"""
+
+
+class SqliteJournal(SqliteRuns):
+    """A journal in one SQLite file. Cheap to construct: the file is opened on first use."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(Database(Path(path)), clock)
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    def __enter__(self) -> SqliteJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # Units ------------------------------------------------------------------------------------------
+
+    def _unit(self, run_id: str, unit_key: str, *, completed_only: bool) -> UnitRecord | None:
+        run = self._pk(run_id)
+        sql = f"SELECT {_UNIT_COLUMNS} FROM units WHERE run = ? AND unit_key = ?"
+        if completed_only:
+            sql += " AND status = 'completed'"
+        rows = self._db.query(sql, (run, unit_key))
+        return UnitRecord(run_id, *rows[0]) if rows else None
+
+    def get_completed_unit(self, run_id: str, unit_key: str) -> UnitRecord | None:
+        return self._unit(run_id, unit_key, completed_only=True)
+
+    def get_unit(self, run_id: str, unit_key: str) -> UnitRecord | None:
+        return self._unit(run_id, unit_key, completed_only=False)
+
+    def start_unit(self, run_id: str, unit_key: str, *, place: str, input_hash: str, definition_hash: str) -> int:
+        with self._write(run_id) as (conn, run):
+            # fetchall(): step the statement to its end so nothing is left running at COMMIT.
+            rows = conn.execute(
+                _START_UNIT, (run, unit_key, place, input_hash, definition_hash, self._clock())
+            ).fetchall()
+            return int(rows[0][0])
+
+    def _finish_unit(
+        self,
+        run_id: str,
+        unit_key: str,
+        *,
+        status: UnitStatus,
+        output_json: str | None,
+        error: str | None,
+        usage: tuple[int, int, float],
+        duration_ms: int | None,
+        events: Sequence[EventSpec],
+    ) -> None:
+        rules.check_usage(*usage)
+        check_json("output_json", output_json)
+        with self._write(run_id) as (conn, run):
+            now = self._clock()
+            params = (status, output_json, error, *usage, now, duration_ms, now, run, unit_key)
+            if conn.execute(_FINISH_UNIT, params).rowcount != 1:
+                found = conn.execute(
+                    "SELECT status FROM units WHERE run = ? AND unit_key = ?", (run, unit_key)
+                ).fetchone()
+                raise rules.not_started("unit", unit_key, found[0] if found else None)
+            self._insert_events(conn, run, events, now)
+
+    def complete_unit(
+        self,
+        run_id: str,
+        unit_key: str,
+        output_json: str,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        cost_usd: float = 0.0,
+        duration_ms: int | None = None,
+        events: Sequence[EventSpec] = (),
+    ) -> None:
+        usage = (tokens_in, tokens_out, cost_usd)
+        self._finish_unit(
+            run_id,
+            unit_key,
+            status="completed",
+            output_json=output_json,
+            error=None,
+            usage=usage,
+            duration_ms=duration_ms,
+            events=events,
+        )
+
+    def fail_unit(
+        self,
+        run_id: str,
+        unit_key: str,
+        error: str,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        cost_usd: float = 0.0,
+        duration_ms: int | None = None,
+        events: Sequence[EventSpec] = (),
+    ) -> None:
+        usage = (tokens_in, tokens_out, cost_usd)
+        self._finish_unit(
+            run_id,
+            unit_key,
+            status="failed",
+            output_json=None,
+            error=error,
+            usage=usage,
+            duration_ms=duration_ms,
+            events=events,
+        )
+
+    def list_units(self, run_id: str) -> list[UnitRecord]:
+        rows = self._db.query(f"SELECT {_UNIT_COLUMNS} FROM units WHERE run = ? ORDER BY rowid", (self._pk(run_id),))
+        return [UnitRecord(run_id, *row) for row in rows]
+
+    def tally_units(self, run_id: str) -> Totals:
+        row = self._db.query(
+            "SELECT TOTAL(tokens_in), TOTAL(tokens_out), TOTAL(cost_usd), TOTAL(status = 'completed') "
+            "FROM units WHERE run = ?",
+            (self._pk(run_id),),
+        )[0]
+        return Totals(int(row[0]), int(row[1]), float(row[2]), int(row[3]))
+
+    # Calls ------------------------------------------------------------------------------------------
+
+    def record_call_intent(self, run_id: str, unit_key: str, call_key: str, kind: CallKind, request_json: str) -> None:
+        check_choice("kind", kind, CALL_KINDS)
+        check_json("request_json", request_json)
+        with self._write(run_id) as (conn, run):
+            params = (run, call_key, unit_key, kind, request_json, self._clock())
+            if conn.execute(_CALL_INTENT, params).rowcount != 1:
+                raise ValueError(f"call {call_key!r} already completed; use its recorded response")
+
+    def _finish_call(
+        self,
+        run_id: str,
+        call_key: str,
+        *,
+        status: CallStatus,
+        response_json: str | None,
+        error: str | None,
+        usage: tuple[int, int, float],
+    ) -> None:
+        rules.check_usage(*usage)
+        check_json("response_json", response_json)
+        with self._write(run_id) as (conn, run):
+            params = (status, response_json, error, *usage, self._clock(), run, call_key)
+            if conn.execute(_FINISH_CALL, params).rowcount != 1:
+                found = conn.execute(
+                    "SELECT status FROM calls WHERE run = ? AND call_key = ?", (run, call_key)
+                ).fetchone()
+                raise rules.not_started("call", call_key, found[0] if found else None)
+
+    def complete_call(
+        self,
+        run_id: str,
+        call_key: str,
+        response_json: str,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        cost_usd: float = 0.0,
+    ) -> None:
+        usage = (tokens_in, tokens_out, cost_usd)
+        self._finish_call(run_id, call_key, status="completed", response_json=response_json, error=None, usage=usage)
+
+    def fail_call(
+        self,
+        run_id: str,
+        call_key: str,
+        error: str,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        cost_usd: float = 0.0,
+    ) -> None:
+        usage = (tokens_in, tokens_out, cost_usd)
+        self._finish_call(run_id, call_key, status="failed", response_json=None, error=error, usage=usage)
+
+    def get_call(self, run_id: str, call_key: str) -> CallRecord | None:
+        rows = self._db.query(
+            f"SELECT {_CALL_COLUMNS} FROM calls WHERE run = ? AND call_key = ?", (self._pk(run_id), call_key)
+        )
+        return CallRecord(run_id, *rows[0]) if rows else None
+
+    def list_calls(self, run_id: str, *, unit_key: str | None = None) -> list[CallRecord]:
+        sql = f"SELECT {_CALL_COLUMNS} FROM calls WHERE run = ?"
+        params: tuple[object, ...] = (self._pk(run_id),)
+        if unit_key is not None:
+            sql += " AND unit_key = ?"
+            params += (unit_key,)
+        return [CallRecord(run_id, *row) for row in self._db.query(sql + " ORDER BY rowid", params)]
+
+    # Events -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _insert_events(conn: sqlite3.Connection, run: int, events: Sequence[EventSpec], now: float) -> int:
+        """Append events with the next gapless seqs; the caller's transaction makes them atomic."""
+        seq = 0
+        if events:
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run = ?", (run,)).fetchone()[0]
+        for kind, payload_json in events:
+            rules.check_event(kind, payload_json)
+            seq += 1
+            conn.execute(
+                "INSERT INTO events (run, seq, kind, payload_json, at) VALUES (?, ?, ?, ?, ?)",
+                (run, seq, kind, payload_json, now),
+            )
+        return int(seq)
+
+    def append_event(self, run_id: str, kind: str, payload_json: str) -> int:
+        rules.check_event(kind, payload_json)
+        with self._write(run_id) as (conn, run):
+            return self._insert_events(conn, run, ((kind, payload_json),), self._clock())
+
+    def list_events(self, run_id: str, *, after_seq: int = 0) -> list[EventRecord]:
+        rows = self._db.query(
+            "SELECT seq, kind, payload_json, at FROM events WHERE run = ? AND seq > ? ORDER BY seq",
+            (self._pk(run_id), after_seq),
+        )
+        return [EventRecord(run_id, *row) for row in rows]
+
+    # Whole run --------------------------------------------------------------------------------------
+
+    def export_run(self, run_id: str, dest: Path) -> None:
+        with self._db.read():  # one snapshot: a unit and its events are copied together or not at all
+            copy_run(self, run_id, dest)
+
+    def import_run(
+        self,
+        run: RunRecord,
+        units: Sequence[UnitRecord],
+        calls: Sequence[CallRecord],
+        events: Sequence[EventRecord],
+    ) -> None:
+        """Insert a whole run verbatim (as `export_run` read it from another journal), in one transaction."""
+        check_choice("status", run.status, RUN_STATUSES)
+        with self._db.write() as conn:
+            values = astuple(run)
+            marks = ", ".join("?" * len(values))
+            try:
+                cursor = conn.execute(f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({marks})", values)
+            except sqlite3.IntegrityError:
+                raise ValueError(f"run {run.run_id} is already in {self.path}") from None
+            pk = cursor.lastrowid
+            conn.executemany(
+                f"INSERT INTO units (run, {_UNIT_COLUMNS}) VALUES (?{', ?' * 14})",
+                [_row(pk, u) for u in units],
+            )
+            conn.executemany(
+                f"INSERT INTO calls (run, {_CALL_COLUMNS}) VALUES (?{', ?' * 12})",
+                [_row(pk, c) for c in calls],
+            )
+            conn.executemany(
+                "INSERT INTO events (run, seq, kind, payload_json, at) VALUES (?, ?, ?, ?, ?)",
+                [_row(pk, e) for e in events],
+            )
+
+
+def _row(pk: int | None, record: UnitRecord | CallRecord | EventRecord) -> tuple[Any, ...]:
+    """The record's fields in column order, with its run id replaced by this database's run key."""
+    return (pk, *(getattr(record, f.name) for f in fields(record) if f.name != "run_id"))

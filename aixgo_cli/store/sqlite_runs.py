@@ -1,0 +1,212 @@
+"""Runs and leases in the SQLite journal, and the run-id to integer-key mapping the hot path relies on.
+
+Child rows reference a run by its integer key. A handle caches run id -> key after the first lookup, so
+a step's writes do no extra run lookup. The cache cannot go stale silently: keys are never reused
+(AUTOINCREMENT), an insert under a run deleted by another process fails its foreign key, and an update
+that matches nothing re-checks the run before blaming the caller. Either way the caller gets the same
+`UserError` as for an id that never existed.
+
+The lease lives on the run's row: taking it is one conditional UPDATE in a write transaction, so two
+processes racing for a run are serialised by SQLite's write lock and exactly one of them wins.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import astuple
+
+from aixgo_cli.store import rules
+from aixgo_cli.store.records import (
+    RUN_STATUSES,
+    Keep,
+    Lease,
+    RunRecord,
+    RunStatus,
+    check_choice,
+    check_json,
+)
+from aixgo_cli.store.sqlite_db import Database
+
+RUN_COLUMNS = (
+    "run_id, workflow_name, workflow_path, workflow_hash, status, created_at, updated_at, "
+    "params_json, result_json, error, tokens_in, tokens_out, cost_usd, steps"
+)
+_NEWEST_FIRST = "ORDER BY created_at DESC, id DESC"
+
+
+class SqliteRuns:
+    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
+        self._db = db
+        self._clock = clock
+        self._keys: dict[str, int] = {}
+
+    # The run key --------------------------------------------------------------------------------------
+
+    def _pk(self, run_id: str) -> int:
+        key = self._keys.get(run_id)
+        if key is None:
+            rows = self._db.query("SELECT id FROM runs WHERE run_id = ?", (run_id,))
+            if not rows:
+                raise rules.no_such_run(run_id)
+            key = self._keys[run_id] = int(rows[0][0])
+        return key
+
+    def _gone(self, conn: sqlite3.Connection, run_id: str, run: int) -> bool:
+        """True (and the cache entry dropped) if the run was deleted under this handle."""
+        if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run,)).fetchone():
+            return False
+        self._keys.pop(run_id, None)
+        return True
+
+    @contextmanager
+    def _write(self, run_id: str) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """A write transaction for rows under `run_id`, yielding (connection, run key)."""
+        run = self._pk(run_id)
+        try:
+            with self._db.write() as conn:
+                yield conn, run
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" not in str(exc):
+                raise
+            self._keys.pop(run_id, None)
+            raise rules.no_such_run(run_id) from None
+        except ValueError:
+            # An update that matched nothing: blame a vanished run before blaming the caller.
+            if run_id in self._keys and not self.get_run(run_id):
+                self._keys.pop(run_id, None)
+                raise rules.no_such_run(run_id) from None
+            raise
+
+    # Runs -------------------------------------------------------------------------------------------
+
+    def create_run(self, run: RunRecord) -> None:
+        check_choice("status", run.status, RUN_STATUSES)
+        check_json("params_json", run.params_json)
+        check_json("result_json", run.result_json)
+        if not run.run_id:
+            raise ValueError("a run needs an id")
+        with self._db.write() as conn:
+            try:
+                cursor = conn.execute(f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * 14)})", astuple(run))
+            except sqlite3.IntegrityError:
+                raise ValueError(f"a run with id {run.run_id} already exists") from None
+            if cursor.lastrowid is not None:
+                self._keys[run.run_id] = cursor.lastrowid
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        rows = self._db.query(f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))
+        return RunRecord(*rows[0]) if rows else None
+
+    def find_run(self, prefix: str) -> RunRecord:
+        prefix = rules.check_prefix(prefix)
+        exact = self.get_run(prefix)
+        if exact is not None:
+            return exact
+        rows = self._db.query(
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY run_id LIMIT ?",
+            (prefix, prefix + "\U0010ffff", rules.FIND_LIMIT + 1),
+        )
+        return rules.pick_one(prefix, [RunRecord(*row) for row in rows])
+
+    def list_runs(self, limit: int = 50, status: RunStatus | None = None) -> list[RunRecord]:
+        limit = max(limit, 0)  # SQLite reads a negative LIMIT as "no limit"
+        if status is None:
+            rows = self._db.query(f"SELECT {RUN_COLUMNS} FROM runs {_NEWEST_FIRST} LIMIT ?", (limit,))
+        else:
+            check_choice("status", status, RUN_STATUSES)
+            rows = self._db.query(
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE status = ? {_NEWEST_FIRST} LIMIT ?", (status, limit)
+            )
+        return [RunRecord(*row) for row in rows]
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus | None = None,
+        result_json: str | Keep | None = Keep.KEEP,
+        error: str | Keep | None = Keep.KEEP,
+        tokens_in: int | None = None,
+        tokens_out: int | None = None,
+        cost_usd: float | None = None,
+        steps: int | None = None,
+    ) -> RunRecord:
+        changes: dict[str, object] = {}
+        if status is not None:
+            check_choice("status", status, RUN_STATUSES)
+            changes["status"] = status
+        if result_json is not Keep.KEEP:
+            check_json("result_json", result_json)
+            changes["result_json"] = result_json
+        if error is not Keep.KEEP:
+            changes["error"] = error
+        totals = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost_usd": cost_usd, "steps": steps}
+        changes.update({name: value for name, value in totals.items() if value is not None})
+        with self._write(run_id) as (conn, run):
+            changes["updated_at"] = self._clock()
+            assignments = ", ".join(f"{name} = ?" for name in changes)
+            cursor = conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run))
+            if cursor.rowcount != 1:
+                self._keys.pop(run_id, None)
+                raise rules.no_such_run(run_id)
+            row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run,)).fetchone()
+        return RunRecord(*row)
+
+    def delete_run(self, run_id: str, *, force: bool = False) -> None:
+        with self._write(run_id) as (conn, run):
+            lease = self._live_lease(conn, run)
+            if lease is not None and not force:
+                raise rules.lease_in_use(run_id, lease.owner)
+            if conn.execute("DELETE FROM runs WHERE id = ?", (run,)).rowcount != 1:
+                self._keys.pop(run_id, None)
+                raise rules.no_such_run(run_id)
+        self._keys.pop(run_id, None)
+
+    # Leases -----------------------------------------------------------------------------------------
+
+    def _live_lease(self, conn: sqlite3.Connection, run: int) -> Lease | None:
+        row = conn.execute("SELECT lease_owner, lease_expires FROM runs WHERE id = ?", (run,)).fetchone()
+        if row is None or row[0] is None or row[1] <= self._clock():
+            return None
+        return Lease(row[0], row[1])
+
+    def _lease_update(self, run_id: str, sql: str, params: tuple[object, ...]) -> bool:
+        with self._write(run_id) as (conn, run):
+            changed = conn.execute(sql, (*params, run)).rowcount == 1
+            if not changed and self._gone(conn, run_id, run):
+                raise rules.no_such_run(run_id)
+            return changed
+
+    def acquire_lease(self, run_id: str, owner: str, ttl_s: float) -> bool:
+        rules.check_ttl(ttl_s)
+        now = self._clock()
+        return self._lease_update(
+            run_id,
+            "UPDATE runs SET lease_owner = ?, lease_expires = ? WHERE "
+            "(lease_owner IS NULL OR lease_owner = ? OR lease_expires <= ?) AND id = ?",
+            (owner, now + ttl_s, owner, now),
+        )
+
+    def renew_lease(self, run_id: str, owner: str, ttl_s: float) -> bool:
+        rules.check_ttl(ttl_s)
+        return self._lease_update(
+            run_id,
+            "UPDATE runs SET lease_expires = ? WHERE lease_owner = ? AND id = ?",
+            (self._clock() + ttl_s, owner),
+        )
+
+    def release_lease(self, run_id: str, owner: str) -> bool:
+        return self._lease_update(
+            run_id,
+            "UPDATE runs SET lease_owner = NULL, lease_expires = NULL WHERE lease_owner = ? AND id = ?",
+            (owner,),
+        )
+
+    def get_lease(self, run_id: str) -> Lease | None:
+        run = self._pk(run_id)
+        with self._db.read() as conn:
+            if self._gone(conn, run_id, run):
+                raise rules.no_such_run(run_id)
+            return self._live_lease(conn, run)

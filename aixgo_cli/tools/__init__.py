@@ -1,0 +1,1 @@
+"""Tools agents call: Python callables and workspace file tools, behind one interface."""
