@@ -28,6 +28,8 @@ def prepare_file_sinks(paths_to_replace: list[Path]) -> None:
 def log_item(invocation: Invocation) -> Any:
     config = invocation.spec.config
     sink = config.get("sink", "stdout")
+    if sink == "stdout" and invocation.extras.get("stdout_reserved"):
+        sink = "stderr"  # `--json` promises one JSON object on stdout and nothing else
     fmt = config.get("format", "text")
     value = invocation.payload
     if fmt == "jsonl":

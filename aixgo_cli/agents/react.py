@@ -31,6 +31,6 @@ def react(invocation: Invocation) -> str:
             result = invocation.tools.call(call.name, call.arguments_json)
             messages.append(ChatMessage(role="tool", content=result, tool_call_id=call.id, name=call.name))
     raise RunError(
-        f"agent '{spec.name}' did not reach an answer within {limit} turns",
+        f"no answer within {limit} turns",  # the unit runner prefixes "agent '<name>' failed: "
         hint="raise react_config.max_iterations, or tighten the prompt; then: aixgo resume RUN_ID",
     )

@@ -50,7 +50,7 @@ def _root(
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
-    state.debug = debug
+    state.debug = state.debug or debug
 
 
 def _register() -> None:
@@ -70,7 +70,10 @@ _register()
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; the only place errors become text and numbers."""
     args = list(sys.argv[1:] if argv is None else argv)
-    state.debug = "--debug" in args
+    # --debug works anywhere on the line, not only before the command.
+    state.debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
+    if state.debug:
+        args.remove("--debug")
     from typer._click import exceptions as click_exceptions
 
     try:

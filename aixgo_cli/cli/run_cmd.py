@@ -71,6 +71,7 @@ def run(
             support.make_sink(events_out, quiet=quiet, stream=stream),
             stdin_reader=stdin,
             stream=stream,
+            stdout_reserved=json_out,
         )
         runner.announced = lambda run_id: support.announce(run_id, resumed=False, quiet=quiet)
         with support.interrupts_as_keyboard_interrupt():
@@ -145,6 +146,7 @@ def resume(
             stdin_reader=None,
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,
+            stdout_reserved=json_out,
         )
         runner.announced = lambda rid: support.announce(rid, resumed=True, quiet=quiet)
         with support.interrupts_as_keyboard_interrupt():

@@ -39,12 +39,13 @@ class Budget:
 
 @dataclass
 class Spent:
-    steps: int = 0
-    cached_steps: int = 0
+    steps: int = 0  # steps run by this invocation
+    cached_steps: int = 0  # steps replayed from the journal by this invocation
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     unknown_cost_models: frozenset[str] = frozenset()
+    earlier_steps: int = 0  # steps run by earlier invocations of a resumed run: they count against max_steps
 
     @property
     def tokens(self) -> int:
@@ -80,7 +81,8 @@ class BudgetTracker:
         """Raise RunPaused (exit 4) if a limit is reached; `starting_step` counts the step about to start."""
         budget, spent = self.budget, self.spent
         reason = None
-        if budget.max_steps is not None and spent.steps + (1 if starting_step else 0) > budget.max_steps:
+        run_steps = spent.earlier_steps + spent.steps + (1 if starting_step else 0)
+        if budget.max_steps is not None and run_steps > budget.max_steps:
             reason = f"the step limit ({budget.max_steps}) is reached", f"--max-steps {budget.max_steps * 2}"
         elif budget.max_tokens is not None and spent.tokens >= budget.max_tokens:
             reason = f"the token limit ({budget.max_tokens:,}) is reached", f"--max-tokens {budget.max_tokens * 2}"

@@ -34,6 +34,7 @@ class RunContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     journal_lock: threading.Lock = field(default_factory=threading.Lock)
     wrote_stdout: bool = False
+    stdout_reserved: bool = False  # --json owns stdout: loggers aimed at stdout write to stderr
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

@@ -55,5 +55,8 @@ def _coerce(name: str, raw: Any, kind: str, allowed: Any) -> Any:
         except ValueError:
             raise UserError(f"--var {name}={raw}: expected a {kind}", hint=f"example: --var {name}=...") from None
     if isinstance(allowed, list) and value not in allowed:
-        raise UserError(f"--var {name}={raw}: not one of {', '.join(map(str, allowed))}")
+        raise UserError(
+            f"--var {name}={raw}: not one of {', '.join(map(str, allowed))}",
+            hint=f"example: --var {name}={allowed[0]}" if allowed else None,
+        )
     return value

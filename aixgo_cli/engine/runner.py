@@ -85,6 +85,7 @@ class Runner:
         stdin_reader: Callable[[], str] | None = None,
         stream: bool = False,
         rerun_interrupted_tools: bool = False,
+        stdout_reserved: bool = False,
     ) -> None:
         self.journal = journal
         self.client = client
@@ -92,10 +93,12 @@ class Runner:
         self.stdin_reader = stdin_reader
         self.stream = stream
         self.rerun_interrupted_tools = rerun_interrupted_tools
+        self.stdout_reserved = stdout_reserved
         self.current: RunContext | None = None
         self.announced: Callable[[str], None] | None = None
 
     def start(self, workflow: Workflow, params: RunParams) -> RunOutcome:
+        templates = _compiled_templates(workflow)  # a broken prompt stops the run before it is recorded
         record = RunRecord.start(
             workflow_name=workflow.name,
             workflow_path=str(workflow.path or "<stdin>"),
@@ -104,7 +107,7 @@ class Runner:
         )
         self.journal.create_run(record)
         prepare_file_sinks(_replaced_log_files(workflow))
-        return self._drive(record.run_id, workflow, params, resumed=False)
+        return self._drive(record.run_id, workflow, params, templates, resumed=False)
 
     def resume(self, run: RunRecord, workflow: Workflow, params: RunParams, *, answer: str | None = None) -> RunOutcome:
         pending = [
@@ -120,13 +123,15 @@ class Runner:
                 )
             for call in pending:
                 self.journal.complete_call(run.run_id, call.call_key, json.dumps({"answer": answer}))
-        return self._drive(run.run_id, workflow, params, resumed=True)
+        return self._drive(run.run_id, workflow, params, _compiled_templates(workflow), resumed=True)
 
-    def _drive(self, run_id: str, workflow: Workflow, params: RunParams, *, resumed: bool) -> RunOutcome:
+    def _drive(
+        self, run_id: str, workflow: Workflow, params: RunParams, templates: TemplateRenderer, *, resumed: bool
+    ) -> RunOutcome:
         if self.announced is not None:
             self.announced(run_id)
         owner = f"{socket.gethostname()}:{os.getpid()}"
-        if not self.journal.acquire_lease(run_id, owner, LEASE_TTL_S):
+        if not self.journal.acquire_lease(run_id, owner, LEASE_TTL_S) and not self._take_over(run_id, owner):
             lease = self.journal.get_lease(run_id)
             holder = lease.owner if lease else "another process"
             raise UserError(
@@ -148,8 +153,6 @@ class Runner:
             max_cost_usd=params.max_cost_usd,
             timeout_s=params.timeout_s,
         )
-        templates = TemplateRenderer()
-        templates.compile_all((f"agent '{a.name}'", a.prompt) for a in workflow.agents.values() if a.prompt)
         concurrency = workflow.limits.max_concurrency
         ctx = RunContext(
             run_id=run_id,
@@ -164,6 +167,7 @@ class Runner:
             stdin_reader=self.stdin_reader,
             stream=self.stream,
             rerun_interrupted_tools=self.rerun_interrupted_tools,
+            stdout_reserved=self.stdout_reserved,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
         )
         self.current = ctx
@@ -235,9 +239,13 @@ class Runner:
         ctx.cancelled.set()
         if isinstance(exc, KeyboardInterrupt):
             exc = RunInterrupted("interrupted", hint=f"continue with: aixgo resume {ctx.run_id}")
+        if isinstance(exc, AixgoError) and exc.hint and "RUN_ID" in exc.hint:
+            # Code below the runner does not know the run id and writes the placeholder.
+            exc.hint = exc.hint.replace("RUN_ID", ctx.run_id)
         if isinstance(exc, RunPaused):
             paused = RunPausedEvent(run_id=ctx.run_id, at=time.time(), reason=exc.message)
             self.journal.append_event(ctx.run_id, paused.kind, event_to_json(paused))
+            self.emit(paused)
             return self._finish(ctx, "waiting" if isinstance(exc, RunWaiting) else "paused", None, exc)
         if isinstance(exc, RunInterrupted):
             return self._finish(ctx, "interrupted", None, exc)
@@ -254,12 +262,40 @@ class Runner:
         wrapped.__cause__ = exc
         return self._finish(ctx, "failed", None, wrapped)
 
+    def _take_over(self, run_id: str, owner: str) -> bool:
+        """Take the lease from a process on this machine that no longer exists (killed, crashed), instead
+        of making the user wait for the lease to expire."""
+        lease = self.journal.get_lease(run_id)
+        if lease is None:
+            return self.journal.acquire_lease(run_id, owner, LEASE_TTL_S)
+        host, _, pid_text = lease.owner.rpartition(":")
+        if host != socket.gethostname() or not pid_text.isdigit() or _alive(int(pid_text)):
+            return False
+        self.journal.release_lease(run_id, lease.owner)
+        return self.journal.acquire_lease(run_id, owner, LEASE_TTL_S)
+
     def _renew(self, run_id: str, owner: str, stop: threading.Event) -> None:
         while not stop.wait(LEASE_TTL_S / 3):
             try:
                 self.journal.renew_lease(run_id, owner, LEASE_TTL_S)
             except Exception:  # a missed renewal is retried; the lease lasts three periods
                 continue
+
+
+def _compiled_templates(workflow: Workflow) -> TemplateRenderer:
+    templates = TemplateRenderer()
+    templates.compile_all((f"agent '{a.name}'", a.prompt) for a in workflow.agents.values() if a.prompt)
+    return templates
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _spent_so_far(journal: Journal, run_id: str) -> Spent:
@@ -269,7 +305,7 @@ def _spent_so_far(journal: Journal, run_id: str) -> Spent:
             spent.prompt_tokens += call.tokens_in
             spent.completion_tokens += call.tokens_out
             spent.cost_usd += call.cost_usd
-    spent.steps = len(journal.list_units(run_id))
+    spent.earlier_steps = len(journal.list_units(run_id))
     return spent
 
 

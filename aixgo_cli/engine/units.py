@@ -21,7 +21,9 @@ from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
+from aixgo_cli.providers.types import Usage
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.store.records import UnitRecord
 from aixgo_cli.tools.toolbox import Tool, build_tools
 
 
@@ -71,9 +73,12 @@ class UnitRunner:
         ctx.check_cancelled()
         ctx.budget.check(starting_step=True)
         with ctx.journal_lock:
-            ctx.journal.start_unit(
+            attempt = ctx.journal.start_unit(
                 ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=spec.definition_hash
             )
+            # A retried unit replays the calls of earlier attempts; what a failed attempt already added to
+            # the unit's usage must not be added again.
+            recorded = ctx.journal.get_unit(ctx.run_id, key) if attempt > 1 else None
         ctx.budget.add_step(cached=False)
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
@@ -97,6 +102,7 @@ class UnitRunner:
             if ctx.stream
             else None,
             idempotency_key=f"{ctx.run_id}/{key}",
+            extras={"stdout_reserved": ctx.stdout_reserved},
         )
         try:
             output = agent_for(spec.role)(invocation)
@@ -106,7 +112,7 @@ class UnitRunner:
             raise
         except Exception as exc:
             message = redact(exc.message if isinstance(exc, AixgoError) else f"{type(exc).__name__}: {exc}")
-            tokens_in, tokens_out, cost = model.usage.prompt_tokens, model.usage.completion_tokens, model.usage.cost_usd
+            tokens_in, tokens_out, cost = _unrecorded(model.usage, recorded)
             failed = StepFailed(
                 run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, error=message
             )
@@ -122,7 +128,7 @@ class UnitRunner:
                 )
             ctx.emit(failed)
             if isinstance(exc, RunError):
-                raise RunError(f"agent '{spec.name}' failed: {exc.message}", hint=exc.hint) from exc
+                raise RunError(f"agent '{spec.name}' failed: {message}", hint=exc.hint) from exc
             raise RunError(
                 f"agent '{spec.name}' failed: {message}",
                 hint=f"fix the cause, then continue with: aixgo resume {ctx.run_id}",
@@ -130,7 +136,7 @@ class UnitRunner:
         if invocation.extras.get("wrote_stdout"):
             ctx.wrote_stdout = True
         duration_ms = (time.perf_counter() - started) * 1000
-        tokens_in, tokens_out, cost = model.usage.prompt_tokens, model.usage.completion_tokens, model.usage.cost_usd
+        tokens_in, tokens_out, cost = _unrecorded(model.usage, recorded)
         finished = StepFinished(
             run_id=ctx.run_id,
             at=time.time(),
@@ -156,3 +162,14 @@ class UnitRunner:
             )
         ctx.emit(finished)
         return output
+
+
+def _unrecorded(usage: Usage, recorded: UnitRecord | None) -> tuple[int, int, float]:
+    """The part of a unit's call usage (replayed calls included) not yet on its journal row."""
+    if recorded is None:
+        return usage.prompt_tokens, usage.completion_tokens, usage.cost_usd
+    return (
+        max(0, usage.prompt_tokens - recorded.tokens_in),
+        max(0, usage.completion_tokens - recorded.tokens_out),
+        max(0.0, usage.cost_usd - recorded.cost_usd),
+    )

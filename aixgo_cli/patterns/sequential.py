@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aixgo_cli.config.model import FlowSpec
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, RunInterrupted, RunPaused
 from aixgo_cli.patterns.base import Members, member_place
 
 
@@ -21,7 +21,7 @@ def run_sequential(flow: FlowSpec, payload: Any, place: str, members: Members, s
         try:
             value = members.run(member, value, member_place(place, index, member), outputs)
         except RunError as exc:
-            if not keep_going:
+            if not keep_going or isinstance(exc, (RunPaused, RunInterrupted)):  # not a member failure
                 raise
             value = f"error from {member}: {exc.message}"
         outputs[member] = value

@@ -79,6 +79,7 @@ class ResolvedModel:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     timeout_s: float | None = None
     service_name: str | None = None
+    retry: Mapping[str, Any] | None = None  # the service's `retry:` block, if it has one
 
     @property
     def provider(self) -> str:
@@ -165,6 +166,7 @@ def resolve_service(service: Mapping[str, Any]) -> ResolvedModel:
         rate_limits=RateLimits(limits.get("requests_per_minute"), limits.get("tokens_per_minute")),
         timeout_s=parse_duration(timeout, f"model service '{name}' timeout") if timeout is not None else None,
         service_name=name or None,
+        retry=dict(service["retry"]) if service.get("retry") else None,
     )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
+from aixgo_cli.providers.model_ref import ModelResolver, parse_duration
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
 
@@ -76,15 +77,31 @@ class RetryingClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         on_retry: Callable[[RetryNotice], None] | None = None,
+        resolver: ModelResolver | None = None,
     ) -> None:
         self._inner = inner
         self._policy = policy or RetryPolicy()
+        self._resolver = resolver
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._on_retry = on_retry
 
+    def policy_for(self, model: str) -> RetryPolicy:
+        """The service's own `retry:` block, where it has one, over the default policy."""
+        if self._resolver is None:
+            return self._policy
+        block = self._resolver.resolve(model).retry
+        if not block:
+            return self._policy
+        return RetryPolicy(
+            max_attempts=int(block.get("max_attempts", self._policy.max_attempts)),
+            base_delay_s=parse_duration(block.get("initial_backoff", self._policy.base_delay_s), "initial_backoff"),
+            max_delay_s=parse_duration(block.get("max_backoff", self._policy.max_delay_s), "max_backoff"),
+            max_retry_after_s=self._policy.max_retry_after_s,
+        )
+
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
-        policy = self._policy
+        policy = self.policy_for(request.model)
         attempt = 0
         while True:
             attempt += 1
@@ -96,16 +113,16 @@ class RetryingClient:
                     raise
                 if attempt >= policy.max_attempts:
                     raise RetriesExhaustedError(exc, attempt) from None
-                delay = self._delay(exc, attempt)
+                delay = self._delay(exc, attempt, policy)
                 if self._on_retry is not None:
                     self._on_retry(RetryNotice(request.model, attempt, delay, exc))
                 self._sleep(delay)
                 continue
             return replace(response, attempts=attempt)
 
-    def _delay(self, exc: ProviderError, attempt: int) -> float:
+    def _delay(self, exc: ProviderError, attempt: int, policy: RetryPolicy) -> float:
         if exc.retry_after_s is None:
-            return backoff_delay(self._policy, attempt, self._rng)
+            return backoff_delay(policy, attempt, self._rng)
         if exc.retry_after_s > self._policy.max_retry_after_s:
             too_long = ProviderError(
                 f"{exc.message} (the provider asked to wait {exc.retry_after_s:.0f} s, longer than "

@@ -50,7 +50,7 @@ def build_client(
         reset_timeout_s=breaker_reset_timeout_s,
         clock=clock,
     )
-    client = RetryingClient(client, retry_policy, sleep=sleep, rng=rng, on_retry=on_retry)
+    client = RetryingClient(client, retry_policy, sleep=sleep, rng=rng, on_retry=on_retry, resolver=resolver)
     if record_to is not None:
         client = RecordingClient(client, record_to)
     return client
