@@ -110,8 +110,14 @@ class RunFinished(Event):
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
-    data = dataclasses.asdict(event)
-    return {"v": EVENTS_FORMAT_VERSION, "kind": event.kind, **data}
+    # Events hold only flat values, so a shallow read of the fields is enough (asdict deep-copies).
+    names = _FIELD_NAMES.get(type(event))
+    if names is None:
+        names = _FIELD_NAMES[type(event)] = tuple(f.name for f in dataclasses.fields(event))
+    return {"v": EVENTS_FORMAT_VERSION, "kind": event.kind, **{name: getattr(event, name) for name in names}}
+
+
+_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
 
 
 def event_to_json(event: Event) -> str:

@@ -45,6 +45,7 @@ class Invocation:
     stdin_reader: Callable[[], str] | None = None
     on_token: TokenCallback | None = None
     idempotency_key: str = ""
+    sources: Mapping[str, Any] = field(default_factory=dict)  # each data source's output, when several
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

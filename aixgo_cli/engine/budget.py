@@ -67,6 +67,13 @@ class BudgetTracker:
             else:
                 self.spent.steps += 1
 
+    def begin_step(self) -> None:
+        """Check the limits for one more step and count it, as one operation: two lanes cannot both take
+        the last step allowed."""
+        with self._lock:
+            self.check(starting_step=True)
+            self.spent.steps += 1
+
     def add_usage(
         self, prompt_tokens: int, completion_tokens: int, cost_usd: float, *, model: str, cost_known: bool
     ) -> None:

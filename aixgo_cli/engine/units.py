@@ -9,9 +9,11 @@ re-runs it, and everything downstream whose input changed with it.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation
@@ -34,11 +36,39 @@ def unit_key(
     return f"{place}#{spec.definition_hash[:10]}.{input_hash[:10]}", input_hash
 
 
+_OUTPUT_REF = re.compile(r"\boutputs\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_ANY_OUTPUTS = re.compile(r"\boutputs\b")
+_ANY_INPUTS = re.compile(r"\binputs\b")
+
+
+@dataclass(frozen=True)
+class TemplateNeeds:
+    """What of the run's state a prompt can see. Only that goes into the unit's input hash, so a change
+    elsewhere does not re-run the unit, and long chains do not hash every earlier output at every step."""
+
+    outputs: frozenset[str] | None  # None: the template uses `outputs` as a whole
+    inputs: bool
+
+    @classmethod
+    def of(cls, spec: AgentSpec) -> TemplateNeeds:
+        texts = [spec.prompt or "", str(spec.guided.get("verification_prompt") or "")]
+        text = "\n".join(texts)
+        named = {m.group(1) or m.group(2) for m in _OUTPUT_REF.finditer(text)}
+        whole = len(_ANY_OUTPUTS.findall(text)) > len(_OUTPUT_REF.findall(text))
+        return cls(outputs=None if whole else frozenset(named), inputs=bool(_ANY_INPUTS.search(text)))
+
+    def select(self, seen: Mapping[str, Any]) -> dict[str, Any]:
+        if self.outputs is None:
+            return dict(seen)
+        return {name: seen[name] for name in self.outputs if name in seen}
+
+
 class UnitRunner:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self._tools: dict[str, dict[str, Tool]] = {}
         self._tools_lock = threading.Lock()
+        self._needs: dict[str, TemplateNeeds] = {}
 
     def tools_for(self, spec: AgentSpec) -> dict[str, Tool]:
         with self._tools_lock:
@@ -46,10 +76,22 @@ class UnitRunner:
                 self._tools[spec.name] = build_tools(spec, self.ctx.workflow)
             return self._tools[spec.name]
 
-    def run(self, place: str, spec: AgentSpec, payload: Any, upstream: Mapping[str, Any] | None = None) -> Any:
+    def run(
+        self,
+        place: str,
+        spec: AgentSpec,
+        payload: Any,
+        upstream: Mapping[str, Any] | None = None,
+        sources: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Run (or replay) one unit. `sources` are the outputs of the agent's own data sources when it has
+        several (their text is already in `payload`, so they add nothing to the key)."""
         ctx = self.ctx
-        upstream = upstream or {}
-        key, input_hash = unit_key(place, spec, payload, upstream, ctx.variables)
+        needs = self._needs.get(spec.name)
+        if needs is None:
+            needs = self._needs[spec.name] = TemplateNeeds.of(spec)
+        upstream = needs.select(upstream or {})
+        key, input_hash = unit_key(place, spec, payload, upstream, ctx.variables if needs.inputs else {})
         done = ctx.journal.get_completed_unit(ctx.run_id, key)
         if done is not None:
             assert done.output_json is not None
@@ -71,7 +113,7 @@ class UnitRunner:
             )
             return output
         ctx.check_cancelled()
-        ctx.budget.check(starting_step=True)
+        ctx.budget.begin_step()
         with ctx.journal_lock:
             attempt = ctx.journal.start_unit(
                 ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=spec.definition_hash
@@ -79,7 +121,6 @@ class UnitRunner:
             # A retried unit replays the calls of earlier attempts; what a failed attempt already added to
             # the unit's usage must not be added again.
             recorded = ctx.journal.get_unit(ctx.run_id, key) if attempt > 1 else None
-        ctx.budget.add_step(cached=False)
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
         )
@@ -102,6 +143,7 @@ class UnitRunner:
             if ctx.stream
             else None,
             idempotency_key=f"{ctx.run_id}/{key}",
+            sources=dict(sources or {}),
             extras={"stdout_reserved": ctx.stdout_reserved},
         )
         try:

@@ -51,10 +51,20 @@ class Walker:
                 if fail_fast and not outcomes[-1].ok:
                     break
             return outcomes
+        stop = threading.Event()
+
+        def attempt(name: str, payload: Any, place: str) -> Outcome | None:
+            if stop.is_set():  # fail_fast: a member not begun when another failed is never begun
+                return None
+            outcome = self._attempt(name, payload, place, seen)
+            if fail_fast and not outcome.ok:
+                stop.set()
+            return outcome
+
         pool = ThreadPoolExecutor(max_workers=min(limit, len(calls)), thread_name_prefix="aixgo-member")
         try:
-            futures = [pool.submit(self._attempt, name, payload, place, seen) for name, payload, place in calls]
-            return [f.result() for f in futures]
+            futures = [pool.submit(attempt, name, payload, place) for name, payload, place in calls]
+            return [outcome for outcome in (f.result() for f in futures) if outcome is not None]
         except KeyboardInterrupt:
             self.ctx.cancelled.set()
             raise
@@ -94,7 +104,9 @@ class Walker:
                 payload = "\n\n".join(f"[{source}]\n{as_text(outputs[source])}" for source in sources)
             # `{{ outputs.X }}` sees every upstream agent of this one, whatever the distance.
             seen = {a: outputs[a] for a in workflow.agent_order() if a in ancestors[name] and a in outputs}
-            outputs[name] = self.units.run(f"{lane}/{name}", spec, payload, seen)
+            outputs[name] = self.units.run(
+                f"{lane}/{name}", spec, payload, seen, {s: outputs[s] for s in sources} if len(sources) > 1 else None
+            )
         sinks = [n for n in agents if not any(n in workflow.data_sources(m) for m in agents)]
         if len(sinks) == 1:
             return outputs[sinks[0]]
