@@ -38,8 +38,21 @@ def stub_process(latency_s: float) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         port_file, rules = Path(tmp) / "port", Path(tmp) / "rules.json"
         rules.write_text(json.dumps([{"match": ".", "reply": REPLY}]))
-        process = subprocess.Popen([sys.executable, "-m", "aixgo_cli.testing.stub_model_server", "--port", "0",
-                                    "--port-file", str(port_file), "--latency", str(latency_s), "--rules", str(rules)])
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aixgo_cli.testing.stub_model_server",
+                "--port",
+                "0",
+                "--port-file",
+                str(port_file),
+                "--latency",
+                str(latency_s),
+                "--rules",
+                str(rules),
+            ]
+        )
         try:
             deadline = time.monotonic() + 30
             while not port_file.exists() or not port_file.read_text().strip():
@@ -58,19 +71,36 @@ def bare_loop(base_url: str, steps: int) -> float:
     text = "start"
     started = time.perf_counter()
     for step in range(steps):
-        response = litellm.completion(model="openai/stub-model", api_base=base_url, api_key=SECRET, max_retries=0,
-                                      messages=[{"role": "user", "content": f"Step {step}: {text}"}])
+        response = litellm.completion(
+            model="openai/stub-model",
+            api_base=base_url,
+            api_key=SECRET,
+            max_retries=0,
+            messages=[{"role": "user", "content": f"Step {step}: {text}"}],
+        )
         text = response.choices[0].message.content
     return time.perf_counter() - started
 
 
 def chain_workflow(base_url: str, steps: int, directory: Path) -> Path:
-    lines = ["version: 1", "name: bench-chain", "model_services:", "  - name: stub",
-             "    provider: openai_compatible", "    model: stub-model", f"    api_base: {base_url}",
-             "    api_key_secret: BENCH_KEY", "agents:"]
+    lines = [
+        "version: 1",
+        "name: bench-chain",
+        "model_services:",
+        "  - name: stub",
+        "    provider: openai_compatible",
+        "    model: stub-model",
+        f"    api_base: {base_url}",
+        "    api_key_secret: BENCH_KEY",
+        "agents:",
+    ]
     for step in range(steps):
-        lines += [f"  - name: step{step}", "    role: react", "    model: stub",
-                  f'    prompt: "Step {step}: {{{{ input }}}}"']
+        lines += [
+            f"  - name: step{step}",
+            "    role: react",
+            "    model: stub",
+            f'    prompt: "Step {step}: {{{{ input }}}}"',
+        ]
     lines += ["orchestration:", "  pattern: sequential", f"  agents: [{', '.join(f'step{s}' for s in range(steps))}]"]
     path = directory / "chain.yaml"
     path.write_text("\n".join(lines) + "\n")
@@ -110,10 +140,15 @@ def langgraph_chain(base_url: str, steps: int, directory: Path) -> float:
 
     def node(step: int) -> Any:
         def call(state: State) -> State:
-            response = litellm.completion(model="openai/stub-model", api_base=base_url, api_key=SECRET,
-                                          max_retries=0,
-                                          messages=[{"role": "user", "content": f"Step {step}: {state['text']}"}])
+            response = litellm.completion(
+                model="openai/stub-model",
+                api_base=base_url,
+                api_key=SECRET,
+                max_retries=0,
+                messages=[{"role": "user", "content": f"Step {step}: {state['text']}"}],
+            )
             return {"text": response.choices[0].message.content}
+
         return call
 
     graph = StateGraph(State)
@@ -153,8 +188,13 @@ agents:
         client.complete  # noqa: B018 - the stack is built; litellm is imported on the first call below
         import litellm
 
-        litellm.completion(model="openai/stub-model", api_base=base_url, api_key=SECRET, max_retries=0,
-                           messages=[{"role": "user", "content": "warm"}])
+        litellm.completion(
+            model="openai/stub-model",
+            api_base=base_url,
+            api_key=SECRET,
+            max_retries=0,
+            messages=[{"role": "user", "content": "warm"}],
+        )
         with SqliteJournal(Path(tmp) / "j.db") as journal:
             runner = Runner(journal, client, lambda event: None)
             started = time.perf_counter()
@@ -223,23 +263,34 @@ def main() -> None:
             if not args.skip_langgraph:
                 with tempfile.TemporaryDirectory() as tmp:
                     peer.append(langgraph_chain(base_url, n, Path(tmp)))
-    per = lambda values: statistics.median(values) / n * 1000  # noqa: E731 - ms per step
+
+    def per(values: list[float]) -> float:
+        return statistics.median(values) / n * 1000  # ms per step
+
     print(f"{n}-step chain, median of {args.repeat}, stub server in its own process, no latency")
     print(f"  bare litellm loop        {per(bare):7.3f} ms/step")
-    print(f"  aixgo (engine+journal)   {per(ours):7.3f} ms/step   overhead {per(ours) - per(bare):+7.3f} ms/step"
-          "   budget 0.5")
+    print(
+        f"  aixgo (engine+journal)   {per(ours):7.3f} ms/step   overhead {per(ours) - per(bare):+7.3f} ms/step"
+        "   budget 0.5"
+    )
     if peer:
         print(f"  langgraph + SqliteSaver  {per(peer):7.3f} ms/step   overhead {per(peer) - per(bare):+7.3f} ms/step")
     size, payload = sizes[-1]
-    print(f"  journal: {size / n:7.0f} bytes/step in all, {(size - payload) / n:7.0f} bytes/step beyond the payload"
-          " text   budget 2048")
+    print(
+        f"  journal: {size / n:7.0f} bytes/step in all, {(size - payload) / n:7.0f} bytes/step beyond the payload"
+        " text   budget 2048"
+    )
     if not args.skip_fanout:
         elapsed = fanout(1000, 100, 0.2)
-        print(f"fan-out: 1,000 items at concurrency 100, 200 ms stub: {elapsed:5.2f} s = {elapsed / 2.0:4.2f}x "
-              "the ideal 2 s   budget 1.25x")
+        print(
+            f"fan-out: 1,000 items at concurrency 100, 200 ms stub: {elapsed:5.2f} s = {elapsed / 2.0:4.2f}x "
+            "the ideal 2 s   budget 1.25x"
+        )
     first_step = resume_large(args.resume_steps)
-    print(f"resume of a run with {args.resume_steps:,} finished steps: first new step after {first_step:5.2f} s"
-          "   budget 1 s")
+    print(
+        f"resume of a run with {args.resume_steps:,} finished steps: first new step after {first_step:5.2f} s"
+        "   budget 1 s"
+    )
 
 
 if __name__ == "__main__":
