@@ -265,7 +265,7 @@ def main() -> None:
                     peer.append(langgraph_chain(base_url, n, Path(tmp)))
 
     def per(values: list[float]) -> float:
-        return statistics.median(values) / n * 1000  # ms per step
+        return float(statistics.median(values)) / n * 1000  # ms per step
 
     print(f"{n}-step chain, median of {args.repeat}, stub server in its own process, no latency")
     print(f"  bare litellm loop        {per(bare):7.3f} ms/step")
