@@ -247,7 +247,7 @@ def main() -> None:
     parser.add_argument("--resume-steps", type=int, default=10_000)
     args = parser.parse_args()
     os.environ["BENCH_KEY"] = SECRET
-    n = args.steps
+    n: int = args.steps
     with stub_process(0.0) as base_url:
         import litellm
 
