@@ -56,4 +56,5 @@ def chat_request(
         response_schema=response_schema,
         params=params,
         timeout_s=spec.timeout_s,
+        retry=dict(spec.retry) if spec.retry else None,
     )

@@ -250,7 +250,7 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
     definition = {
         "agent": body,
         "service": dict(used_service) if used_service else None,
-        "tools": [dict(t) if t else None for t in used_tools],
+        "tools": [_tool_identity(t) if t else None for t in used_tools],
     }
     structured = body.get("structured_output")
     return AgentSpec(
@@ -273,6 +273,15 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
         definition_hash=stable_hash(definition),
         raw=_frozen(body),
     )
+
+
+# How a tool is run, not what it does: changing these must not give finished steps new keys (declaring a
+# tool idempotent after an interrupted call is exactly what the resume hint asks for).
+_TOOL_RUN_SETTINGS = ("idempotent", "timeout", "rate_limit")
+
+
+def _tool_identity(tool: Any) -> dict[str, Any]:
+    return {k: v for k, v in dict(tool).items() if k not in _TOOL_RUN_SETTINGS}
 
 
 def _flow(name: str, body: dict[str, Any]) -> FlowSpec:

@@ -1,5 +1,9 @@
 """Journaled model and tool calls: intent before, result after, and the result reused on resume.
 
+Everything written to the journal passes the secret redaction filter first, requests included: a request
+is compared with its journaled form in that masked form. The price is that a replayed reply which had a
+secret in it comes back with `***` in its place; the rule that no secret is ever stored wins.
+
 Call keys are `<unit key>/m<n>` and `<unit key>/t<n>`: the n-th model or tool call of a unit. A unit that
 was interrupted after its second model call replays calls 1 and 2 from the journal (if the requests are
 identical) and sends only call 3. A model call with an intent but no result is simply sent again: it had
@@ -33,7 +37,7 @@ class JournaledModel:
         ctx = self.ctx
         self.calls += 1
         call_key = f"{self.unit_key}/m{self.calls}"
-        request_json = request.to_json_text()
+        request_json = redact(request.to_json_text())  # journaled and compared in masked form
         recorded = ctx.journal.get_call(ctx.run_id, call_key)
         if recorded is not None and recorded.status == "completed" and recorded.request_json == request_json:
             assert recorded.response_json is not None
@@ -62,7 +66,7 @@ class JournaledModel:
             ctx.journal.complete_call(
                 ctx.run_id,
                 call_key,
-                response.to_json_text(),
+                redact(response.to_json_text()),
                 tokens_in=usage.prompt_tokens,
                 tokens_out=usage.completion_tokens,
                 cost_usd=usage.cost_usd,
@@ -133,7 +137,7 @@ class JournaledTools:
         with self.ctx.journal_lock:
             self.ctx.journal.record_call_intent(self.ctx.run_id, self.unit_key, call_key, "tool", request_json)
             self.ctx.journal.complete_call(
-                self.ctx.run_id, call_key, json.dumps({"result": result, "ok": False}, ensure_ascii=False)
+                self.ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": False}, ensure_ascii=False))
             )
         self._emit(name, cached=False, ok=False, duration_ms=0.0)
         return result
@@ -145,7 +149,7 @@ class JournaledTools:
         ctx = self.ctx
         self.calls += 1
         call_key = f"{self.unit_key}/t{self.calls}"
-        request_json = json.dumps({"tool": name, "arguments": arguments_json}, ensure_ascii=False)
+        request_json = redact(json.dumps({"tool": name, "arguments": arguments_json}, ensure_ascii=False))
         recorded = ctx.journal.get_call(ctx.run_id, call_key)
         tool = self.tools.get(name)
         if recorded is not None and recorded.request_json == request_json:
@@ -186,7 +190,7 @@ class JournaledTools:
             ok, result = False, f"error: {type(exc).__name__}: {redact(str(exc))}"
         with ctx.journal_lock:
             ctx.journal.complete_call(
-                ctx.run_id, call_key, json.dumps({"result": result, "ok": ok}, ensure_ascii=False)
+                ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": ok}, ensure_ascii=False))
             )
         self._emit(name, cached=False, ok=ok, duration_ms=(time.perf_counter() - started) * 1000)
         return result

@@ -214,7 +214,7 @@ class Runner:
                 ctx.run_id,
                 status=status,
                 error=message,
-                result_json=json.dumps(result, ensure_ascii=False) if status == "completed" else None,
+                result_json=redact(json.dumps(result, ensure_ascii=False)) if status == "completed" else None,
                 tokens_in=spent.prompt_tokens,
                 tokens_out=spent.completion_tokens,
                 cost_usd=spent.cost_usd,

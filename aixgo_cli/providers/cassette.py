@@ -32,6 +32,7 @@ def _keyed_fields(request: ChatRequest) -> dict[str, Any]:
     """The request as stored and hashed: without the timeout and endpoint or credential parameters."""
     data = request.to_json()
     data.pop("timeout_s", None)
+    data.pop("retry", None)
     data["params"] = {k: v for k, v in data["params"].items() if k not in _EXCLUDED_PARAMS}
     return data
 

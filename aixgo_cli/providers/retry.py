@@ -86,11 +86,11 @@ class RetryingClient:
         self._rng = rng or random.Random()
         self._on_retry = on_retry
 
-    def policy_for(self, model: str) -> RetryPolicy:
-        """The service's own `retry:` block, where it has one, over the default policy."""
-        if self._resolver is None:
-            return self._policy
-        block = self._resolver.resolve(model).retry
+    def policy_for(self, request: ChatRequest) -> RetryPolicy:
+        """The agent's `retry:` block, else the service's, else the default policy."""
+        block = request.retry
+        if not block and self._resolver is not None:
+            block = self._resolver.resolve(request.model).retry
         if not block:
             return self._policy
         return RetryPolicy(
@@ -101,7 +101,7 @@ class RetryingClient:
         )
 
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
-        policy = self.policy_for(request.model)
+        policy = self.policy_for(request)
         attempt = 0
         while True:
             attempt += 1

@@ -180,6 +180,7 @@ class ChatRequest(JsonRecord):
     response_schema: Mapping[str, Any] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     timeout_s: float | None = None
+    retry: Mapping[str, Any] | None = None  # the agent's own `retry:` block; it wins over the service's
 
     def __post_init__(self) -> None:
         _freeze_tuple(self, "messages")

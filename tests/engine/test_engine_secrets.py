@@ -101,11 +101,6 @@ def test_a_secret_in_the_model_reply_is_masked_in_events(sql: Harness) -> None:
     assert_not_in_events(sql)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine journals model output verbatim: the reply is stored unmasked in calls.response_json and "
-    "units.output_json, in the next agent's calls.request_json, and in runs.result_json when it is the result",
-)
 def test_a_secret_in_the_model_reply_never_reaches_the_journal(sql: Harness) -> None:
     outcome = run(sql, ScriptedClient([f"your key is {SECRET}", "noted"]))
 

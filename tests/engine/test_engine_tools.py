@@ -160,11 +160,6 @@ def test_an_idempotent_tool_cut_off_mid_call_is_simply_run_again(engine: Harness
     assert len(client.requests) == 1  # the first model call still came from the journal
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="declaring a tool idempotent changes the agent's definition hash (config/model.py hashes the whole "
-    "tool entry), so the unit gets a new key: its model calls are re-sent and the idempotency key changes",
-)
 def test_marking_the_tool_idempotent_after_the_fact_keeps_the_unit_and_its_key(mem: Harness) -> None:
     module = mem.tool_module(TOOLS)
     mem.write(WORKFLOW.format(module=module, extra=""))

@@ -123,3 +123,31 @@ def test_parse_retry_after_http_date() -> None:
     earlier = format_datetime(datetime(2026, 1, 1, 11, 0, 0, tzinfo=UTC), usegmt=True)
     assert parse_retry_after(later, now=now.timestamp()) == 30.0
     assert parse_retry_after(earlier, now=now.timestamp()) == 0.0
+
+
+def test_an_agents_retry_block_wins_over_the_services_and_the_default() -> None:
+    from dataclasses import replace
+
+    from aixgo_cli.providers.model_ref import ModelResolver
+
+    services = [
+        {
+            "name": "svc",
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "retry": {"max_attempts": 3, "initial_backoff": "10ms", "max_backoff": "20ms"},
+        }
+    ]
+    sleeps = Sleeps()
+    client = RetryingClient(
+        ScriptedClient([failure()] * 5 + ["ok"]), sleep=sleeps, rng=random.Random(1), resolver=ModelResolver(services)
+    )
+    request = replace(ask("q"), model="svc")
+    with pytest.raises(RetriesExhaustedError) as service_limit:
+        client.complete(request)
+    assert service_limit.value.attempts == 3
+    assert all(wait <= 0.02 for wait in sleeps.calls)
+    with pytest.raises(RetriesExhaustedError) as agent_limit:
+        client.complete(replace(request, retry={"max_attempts": 1}))
+    assert agent_limit.value.attempts == 1
+    assert client.complete(replace(request, retry={"max_attempts": 2, "initial_backoff": "1ms"})).content == "ok"
