@@ -73,11 +73,16 @@ def complete_structured(
     settings: Mapping[str, Any] = invocation.spec.structured_output or {}
     retries = max_retries if max_retries is not None else int(settings.get("max_retries", DEFAULT_MAX_RETRIES))
     mode = mode or str(settings.get("mode", "auto"))
+    # A resumed unit replays the calls of its earlier attempts from the journal, invalid replies included.
+    # Each new attempt of the unit therefore gets another round of retries after the replayed ones,
+    # continuing the same conversation: a resume asks the model again instead of replaying the failure.
+    rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
+    total = (retries + 1) * rounds
     conversation = list(messages)
     conversation.append(ChatMessage(role="system", content=schema_instructions(schema)))
     problems: list[str] = []
     response: ChatResponse | None = None
-    for attempt in range(1, retries + 2):
+    for attempt in range(1, total + 1):
         request = chat_request(invocation, conversation, response_schema=None if mode == "prompt" else dict(schema))
         response = invocation.llm.complete(request, on_token=invocation.on_token)
         data, parse_error = extract_json(response.content)
@@ -86,9 +91,8 @@ def complete_structured(
             return StructuredReply(data, response, attempt)
         conversation.append(ChatMessage(role="assistant", content=response.content or ""))
         conversation.append(ChatMessage(role="user", content=feedback(problems)))
-    raise RunError(
-        f"agent '{invocation.spec.name}': the model's {what} did not match the expected JSON shape after "
-        f"{retries + 1} attempts: {'; '.join(problems[:5])}",
+    raise RunError(  # the unit runner prefixes "agent '<name>' failed: "
+        f"the model's {what} did not match the expected JSON shape after {total} attempts: {'; '.join(problems[:5])}",
         hint="raise structured_output.max_retries, simplify the schema or choose a stronger model; then: "
         "aixgo resume RUN_ID",
     )

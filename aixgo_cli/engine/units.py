@@ -144,7 +144,7 @@ class UnitRunner:
             else None,
             idempotency_key=f"{ctx.run_id}/{key}",
             sources=dict(sources or {}),
-            extras={"stdout_reserved": ctx.stdout_reserved},
+            extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt},
         )
         try:
             output = agent_for(spec.role)(invocation)
@@ -195,7 +195,7 @@ class UnitRunner:
             ctx.journal.complete_unit(
                 ctx.run_id,
                 key,
-                json.dumps(output, ensure_ascii=False),
+                redact(json.dumps(output, ensure_ascii=False)),
                 tokens_in=tokens_in,
                 tokens_out=tokens_out,
                 cost_usd=cost,
