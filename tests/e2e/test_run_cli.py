@@ -296,3 +296,15 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("condition not reached")
+
+
+def test_stream_shows_tokens_live_on_stderr_and_records_the_full_reply(cli: Cli, stub: StubModelServer) -> None:
+    stub.script([{"content": "streamed answer", "chunks": ["strea", "med ", "answer"]}])
+    cli.write(
+        "one.yaml", f"version: 1\nname: one\n{stub_service(stub)}agents:\n  - {{name: a, role: react, model: stub}}\n"
+    )
+    done = cli.run("run", "one.yaml", "--input", "hi", "--stream", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "streamed answer" in done.stderr  # the tokens, as they arrived
+    assert json.loads(done.stdout)["result"] == "streamed answer"
+    assert stub.stats()["requests"][0]["stream"] is True
