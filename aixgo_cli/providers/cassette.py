@@ -17,6 +17,7 @@ import hashlib
 import json
 import threading
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -127,4 +128,5 @@ class ReplayingClient:
         response = answers[index]
         if on_token is not None and response.content:
             on_token(response.content)
-        return response
+        # A replayed answer keeps its token counts (they describe the call) but cost nothing this time.
+        return replace(response, usage=replace(response.usage, cost_usd=0.0))

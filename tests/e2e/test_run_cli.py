@@ -282,6 +282,8 @@ def test_the_quick_start_workflow_replays_its_cassette_without_a_key(cli: Cli) -
     outcome = json.loads(done.stdout)
     assert outcome["replayed_from"].endswith("ticket-summaries.cassette.jsonl")
     assert len(outcome["result"]) == 3
+    assert outcome["usage"]["cost_usd"] == 0  # replayed answers cost nothing
+    assert outcome["usage"]["prompt_tokens"] > 0
     assert "OPENAI_API_KEY not set: replaying" in done.stderr
 
 
