@@ -84,6 +84,31 @@ class ToolCalled(Event):
 
 
 @dataclass(frozen=True)
+class UnitEvent(Event):
+    """An event about one unit that an agent reports through `Invocation.notify`."""
+
+    unit_key: str
+
+
+@dataclass(frozen=True)
+class InjectionDetected(UnitEvent):
+    """Suspicious text met by an agent, and what was done about it (never the text itself).
+
+    `source`: `input` (the agent's input), `model_output` (the model imitated the loop's own markers) or
+    `tool_result` (a tool's result did). `action`: `wrapped` (fenced as data), `cut` (dropped, not
+    trusted) or `quoted` (kept, with its marker lines neutralised).
+    """
+
+    kind: ClassVar[str] = "injection_detected"
+    agent: str
+    source: str
+    category: str
+    confidence: float
+    matched_patterns: tuple[str, ...]
+    action: str
+
+
+@dataclass(frozen=True)
 class Token(Event):
     """A streamed token (`--stream`); shown live, never journaled."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aixgo_cli.config.model import AgentSpec, Workflow
+from aixgo_cli.events import UnitEvent
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec
 
@@ -47,6 +48,9 @@ class Invocation:
     idempotency_key: str = ""
     sources: Mapping[str, Any] = field(default_factory=dict)  # each data source's output, when several
     extras: dict[str, Any] = field(default_factory=dict)
+    # Reports an event about this unit (e.g. InjectionDetected); the engine stamps the run id, the unit
+    # key and the time, so an agent leaves those empty.
+    notify: Callable[[UnitEvent], None] = field(default=lambda event: None)
 
     @property
     def text(self) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from aixgo_cli.agents.aggregator import aggregate
 from aixgo_cli.agents.base import Agent
+from aixgo_cli.agents.classifier import classify
 from aixgo_cli.agents.logger import log_item
+from aixgo_cli.agents.planner import plan
 from aixgo_cli.agents.producer import produce
 from aixgo_cli.agents.react import react
 from aixgo_cli.errors import UserError
@@ -11,7 +14,10 @@ from aixgo_cli.errors import UserError
 ROLES: dict[str, Agent] = {
     "producer": produce,
     "react": react,
+    "aggregator": aggregate,
     "logger": log_item,
+    "classifier": classify,
+    "planner": plan,
 }
 
 

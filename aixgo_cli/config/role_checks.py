@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aixgo_cli.config.context import CheckContext, Named
+from aixgo_cli.config.context import CheckContext, Named, ref_name
+from aixgo_cli.config.planner_checks import check_planner
+from aixgo_cli.config.react_checks import check_react
 from aixgo_cli.schema.suggest import did_you_mean, did_you_mean_or_list, one_of
 
 
@@ -21,6 +23,10 @@ def check_role_config(ctx: CheckContext, agent: Named, role: str | None) -> None
         _check_producer(ctx, agent)
     elif role == "logger":
         _check_logger(ctx, agent)
+    elif role == "planner":
+        check_planner(ctx, agent)
+    elif role == "react":
+        check_react(ctx, agent)
 
 
 def _check_logger(ctx: CheckContext, agent: Named) -> None:
@@ -58,6 +64,7 @@ def _check_classifier(ctx: CheckContext, agent: Named) -> None:
                         (*base, "classifier_config", "categories", index, "name"),
                         "duplicate-name",
                         f"classifier '{agent.name}' lists category '{category['name']}' twice",
+                        "rename one of them, or merge their descriptions, keywords and examples",
                     )
                 names.append(category["name"])
     examples = config.get("few_shot_examples")
@@ -89,22 +96,96 @@ def _check_classifier(ctx: CheckContext, agent: Named) -> None:
                 f"fallback category '{fallback}' of '{agent.name}' is not among its categories",
                 did_you_mean(fallback, names) or f"use one of: {one_of(names)}",
             )
+        elif low.get("action") == "flag" and fallback is not None:
+            ctx.warning(
+                (*base, "classifier_config", "low_confidence", "fallback_category"),
+                "unused-key",
+                f"classifier '{agent.name}' flags low-confidence answers, so fallback_category is never used",
+                "write `action: fallback` to use it, or remove fallback_category",
+                at_key=True,
+            )
+
+
+_VOTES = ("voting_majority", "voting_unanimous", "voting_weighted", "voting_confidence")
+_TIES = ("voting_majority", "voting_weighted", "voting_confidence")  # a unanimous vote cannot tie
+_MODEL_ONLY = ("conflict_resolution", "summarization_enabled", "temperature", "max_tokens", "timeout_ms")
 
 
 def _check_aggregator(ctx: CheckContext, agent: Named) -> None:
     config = agent.body.get("aggregator_config")
-    weights = config.get("source_weights") if isinstance(config, dict) else None
-    if not isinstance(weights, dict):
+    if not isinstance(config, dict):
         return
+    base = ("agents", agent.index, "aggregator_config")
+    weights = config.get("source_weights")
+    if isinstance(weights, dict):
+        _check_weights(ctx, agent, weights)
+    strategy = config.get("aggregation_strategy", "consensus")
+    if not isinstance(strategy, str):
+        return
+    # A key the chosen strategy never reads is a copied example gone stale: say so rather than ignore it.
+    if "on_disagreement" in config and strategy != "voting_unanimous":
+        ctx.error(
+            (*base, "on_disagreement"),
+            "unused-setting",
+            f"aggregator '{agent.name}' sets on_disagreement, which only voting_unanimous reads "
+            f"(its strategy is {strategy})",
+            "remove on_disagreement, or use aggregation_strategy: voting_unanimous",
+            at_key=True,
+        )
+    if "on_tie" in config and strategy not in _TIES:
+        ctx.error(
+            (*base, "on_tie"),
+            "unused-setting",
+            f"aggregator '{agent.name}' sets on_tie, but its strategy {strategy} never has a tie to settle",
+            f"remove on_tie, or use one of: {one_of(_TIES)}",
+            at_key=True,
+        )
+    if strategy in _VOTES:
+        for key in _MODEL_ONLY:
+            if key in config:
+                ctx.error(
+                    (*base, key),
+                    "unused-setting",
+                    f"aggregator '{agent.name}' sets {key}, but {strategy} is a vote and calls no model",
+                    f"remove {key}, or choose a model strategy such as consensus",
+                    at_key=True,
+                )
+
+
+def _check_weights(ctx: CheckContext, agent: Named, weights: dict[str, object]) -> None:
+    # In the agent graph the aggregator's sources are known; a weight for anything else never applies.
+    feeding = _graph_sources(ctx, agent.name) if "orchestration" not in ctx.data else None
     for source in weights:
+        path = ("agents", agent.index, "aggregator_config", "source_weights", source)
         if source not in ctx.members:
             ctx.error(
-                ("agents", agent.index, "aggregator_config", "source_weights", source),
+                path,
                 "unknown-agent",
                 f"aggregator '{agent.name}' weights source '{source}', which is not an agent or flow",
                 did_you_mean_or_list(source, ctx.members, "agents and flows"),
                 at_key=True,
             )
+        elif feeding is not None and source not in feeding:
+            listed = f"its sources are: {one_of(sorted(feeding))}" if feeding else "it has no sources"
+            ctx.error(
+                path,
+                "not-a-source",
+                f"aggregator '{agent.name}' weights '{source}', which does not feed it",
+                f"add '{source}' to its inputs, or remove the weight ({listed})",
+                at_key=True,
+            )
+
+
+def _graph_sources(ctx: CheckContext, name: str) -> set[str]:
+    found: set[str] = set()
+    for other in ctx.agents.values():
+        outputs = other.body.get("outputs")
+        if isinstance(outputs, list) and any(ref_name(o, "target") == name for o in outputs):
+            found.add(other.name)
+    inputs = ctx.agents[name].body.get("inputs") if name in ctx.agents else None
+    if isinstance(inputs, list):
+        found.update(n for n in (ref_name(i, "source") for i in inputs) if n is not None)
+    return found
 
 
 def _check_producer(ctx: CheckContext, agent: Named) -> None:

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation
@@ -145,6 +145,7 @@ class UnitRunner:
             idempotency_key=f"{ctx.run_id}/{key}",
             sources=dict(sources or {}),
             extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt},
+            notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
         try:
             output = agent_for(spec.role)(invocation)

@@ -1,0 +1,67 @@
+"""aggregator: combine the outputs of several sources into one result, by vote or by a model.
+
+The package splits along what can be tested apart: `inputs` (whatever shape the sources arrive in ->
+a list of inputs), `voting` (the four deterministic strategies), `llm` and `prompts` (the five model
+strategies), `similarity` (edit-distance maths, consensus level, clusters) and `result` (the one output
+shape). This module only wires them: it reads the config, counts the tokens of the calls it makes, and
+applies the documented model defaults (temperature 0.5, max_tokens 1500) where neither the role block
+nor `parameters` sets them, and `timeout_ms` as the per-call timeout. A voting strategy never touches `invocation.llm`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+from aixgo_cli.agents.aggregator.config import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, AggregatorConfig
+from aixgo_cli.agents.aggregator.inputs import prepare
+from aixgo_cli.agents.aggregator.llm import run_llm_strategy
+from aixgo_cli.agents.aggregator.result import llm_result, vote_result
+from aixgo_cli.agents.aggregator.voting import vote
+from aixgo_cli.agents.base import Invocation, ModelGateway
+from aixgo_cli.errors import UserError
+from aixgo_cli.providers.protocol import TokenCallback
+from aixgo_cli.providers.types import ChatRequest, ChatResponse
+
+__all__ = ["aggregate"]
+
+
+class _CountingGateway:
+    """Passes calls through and adds up their tokens (every attempt of a structured call counts)."""
+
+    def __init__(self, inner: ModelGateway) -> None:
+        self.inner = inner
+        self.tokens = 0
+
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
+        response = self.inner.complete(request, on_token=on_token)
+        self.tokens += response.usage.total_tokens
+        return response
+
+
+def aggregate(invocation: Invocation) -> dict[str, Any]:
+    config = AggregatorConfig.read(invocation.spec.config)
+    prepared = prepare(invocation, config)
+    if config.voting:
+        return vote_result(config, prepared, vote(config, prepared.inputs, agent=invocation.spec.name))
+    if invocation.spec.model is None:  # validation requires a model here; a hand-built spec might not
+        raise UserError(
+            f"aggregator '{invocation.spec.name}' uses {config.strategy}, which needs a model",
+            hint="add `model: openai/gpt-4o-mini`, or choose a voting_* strategy",
+        )
+    counting = _CountingGateway(invocation.llm)
+    synthesis = run_llm_strategy(_with_model_defaults(invocation, counting), config, prepared.inputs)
+    return llm_result(config, prepared, synthesis, counting.tokens)
+
+
+def _with_model_defaults(invocation: Invocation, llm: ModelGateway) -> Invocation:
+    spec = invocation.spec
+    block = dict(spec.config)
+    for key, default in (("temperature", DEFAULT_TEMPERATURE), ("max_tokens", DEFAULT_MAX_TOKENS)):
+        if key not in block and key not in spec.parameters:
+            block[key] = default
+    # timeout_ms is the Go key for the same per-call limit as the agent's `timeout`, which wins when both are set.
+    timeout_ms = block.get("timeout_ms")
+    timeout_s = spec.timeout_s if spec.timeout_s is not None or timeout_ms is None else int(timeout_ms) / 1000
+    return replace(invocation, spec=replace(spec, config=MappingProxyType(block), timeout_s=timeout_s), llm=llm)
