@@ -36,12 +36,14 @@ def run(
 ) -> int:
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.config.model import load_workflow
+    from aixgo_cli.engine.capabilities import check_runnable
     from aixgo_cli.engine.inputs import resolve_variables
     from aixgo_cli.engine.runner import Runner, RunParams
     from aixgo_cli.providers.model_ref import parse_duration
     from aixgo_cli.wiring import build_model_client, open_journal
 
     loaded = load_workflow(workflow)
+    check_runnable(loaded)  # before secrets: a missing capability is the first thing to hear about
     stdin = support.StdinOnce()
     params = RunParams(
         input=support.read_input(input_, stdin),

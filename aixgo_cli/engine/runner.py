@@ -22,6 +22,7 @@ from aixgo_cli.agents.logger import prepare_file_sinks
 from aixgo_cli.agents.producer import item_interval
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
+from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
 from aixgo_cli.engine.templates import TemplateRenderer
@@ -98,6 +99,7 @@ class Runner:
         self.announced: Callable[[str], None] | None = None
 
     def start(self, workflow: Workflow, params: RunParams) -> RunOutcome:
+        check_runnable(workflow)
         templates = _compiled_templates(workflow)  # a broken prompt stops the run before it is recorded
         record = RunRecord.start(
             workflow_name=workflow.name,
@@ -110,6 +112,7 @@ class Runner:
         return self._drive(record.run_id, workflow, params, templates, resumed=False)
 
     def resume(self, run: RunRecord, workflow: Workflow, params: RunParams, *, answer: str | None = None) -> RunOutcome:
+        check_runnable(workflow)
         pending = [
             c
             for c in self.journal.list_calls(run.run_id)

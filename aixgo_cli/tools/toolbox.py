@@ -24,6 +24,8 @@ from aixgo_cli.tools.python_tool import (
     schema_for,
 )
 
+RUNNABLE_TOOL_TYPES = frozenset({"python", "read_file", "write_file"})
+
 
 @dataclass(frozen=True)
 class Tool:
@@ -92,7 +94,7 @@ def _tool(definition: dict[str, Any], base_dir: Path) -> Tool:
         )
     raise UserError(
         f"tool '{name}' has type {kind}, which cannot run in this version of aixgo",
-        hint="tool types available to run: python, read_file, write_file",
+        hint=f"tool types available to run: {', '.join(sorted(RUNNABLE_TOOL_TYPES))}",
     )
 
 
