@@ -23,9 +23,18 @@ from typing import Any, Self, Union
 JsonDict = dict[str, Any]
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _encode(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    # Scalars first and field names cached per class: this runs on every journaled request and response.
+    if value is None or isinstance(value, str | int | float):
+        return value
+    names = _FIELD_NAMES.get(type(value))
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _encode(getattr(value, name)) for name in names}
     if isinstance(value, tuple | list):
         return [_encode(v) for v in value]
     if isinstance(value, Mapping):
