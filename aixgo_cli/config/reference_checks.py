@@ -69,9 +69,45 @@ def _check_agent(ctx: CheckContext, agent: Named) -> None:
                 f"remove {block}, or change the role to {owner}",
                 at_key=True,
             )
+    _check_structured_output(ctx, agent, role)
     _check_model(ctx, agent, role)
     _check_tools(ctx, agent, role)
     check_role_config(ctx, agent, role)
+
+
+_OWN_SCHEMA_ROLES = ("classifier", "aggregator", "planner")
+
+
+def _check_structured_output(ctx: CheckContext, agent: Named, role: Any) -> None:
+    block = agent.body.get("structured_output")
+    if not isinstance(block, dict) or not isinstance(role, str):
+        return
+    at = ("agents", agent.index, "structured_output")
+    if role in ("producer", "logger"):
+        ctx.error(
+            at,
+            "wrong-role-block",
+            f"agent '{agent.name}' is a {role}; it makes no model call, so structured_output has nothing to shape",
+            "remove structured_output",
+            at_key=True,
+        )
+    elif role == "react" and "schema" not in block:
+        ctx.error(
+            at,
+            "missing-key",
+            f"react agent '{agent.name}' has structured_output but no schema",
+            "add structured_output.schema: the JSON Schema its final answer must satisfy",
+            at_key=True,
+        )
+    elif role in _OWN_SCHEMA_ROLES and "schema" in block:
+        ctx.warning(
+            (*at, "schema"),
+            "unused-key",
+            f"a {role} builds its own reply schema, so "
+            "structured_output.schema is ignored (mode and max_retries apply)",
+            "remove structured_output.schema",
+            at_key=True,
+        )
 
 
 def _needs_model(body: dict[str, Any], role: Any) -> bool:
