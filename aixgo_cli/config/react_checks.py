@@ -30,18 +30,19 @@ def check_react(ctx: CheckContext, agent: Named) -> None:
             "keep one of them (react_config.max_iterations wins when both are set)",
             at_key=True,
         )
+    # Settings that can have no effect are warnings, as for every role (--strict makes them errors).
     if react.get("tool_protocol") == "text" and not has_tools:
-        ctx.error(
+        ctx.warning(
             (*base, "react_config", "tool_protocol"),
-            "unused-setting",
+            "unused-key",
             f"react agent '{agent.name}' uses tool_protocol: text but has no tools to call",
             "list its tools under tools: (or mcp_servers:), or remove tool_protocol",
             at_key=True,
         )
     if "verification_prompt" in guided and guided.get("enabled") is not True:
-        ctx.error(
+        ctx.warning(
             (*base, "guided_config", "verification_prompt"),
-            "unused-setting",
+            "unused-key",
             f"react agent '{agent.name}' has a verification_prompt, but guided mode is not enabled, so it "
             "is never asked",
             "add `enabled: true` to guided_config, or remove verification_prompt",
@@ -50,7 +51,7 @@ def check_react(ctx: CheckContext, agent: Named) -> None:
     if guided.get("enabled") is True and not has_tools:
         ctx.warning(
             (*base, "guided_config", "enabled"),
-            "unused-setting",
+            "unused-key",
             f"react agent '{agent.name}' enables guided mode but has no tools; the verification runs only "
             "after a turn that used tools, so it never runs",
             "list the agent's tools, or remove guided_config.enabled",

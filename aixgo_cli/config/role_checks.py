@@ -122,20 +122,21 @@ def _check_aggregator(ctx: CheckContext, agent: Named) -> None:
     strategy = config.get("aggregation_strategy", "consensus")
     if not isinstance(strategy, str):
         return
-    # A key the chosen strategy never reads is a copied example gone stale: say so rather than ignore it.
+    # A key the chosen strategy never reads is a copied example gone stale: warn, as for every role
+    # (`aixgo validate --strict` makes it an error).
     if "on_disagreement" in config and strategy != "voting_unanimous":
-        ctx.error(
+        ctx.warning(
             (*base, "on_disagreement"),
-            "unused-setting",
+            "unused-key",
             f"aggregator '{agent.name}' sets on_disagreement, which only voting_unanimous reads "
             f"(its strategy is {strategy})",
             "remove on_disagreement, or use aggregation_strategy: voting_unanimous",
             at_key=True,
         )
     if "on_tie" in config and strategy not in _TIES:
-        ctx.error(
+        ctx.warning(
             (*base, "on_tie"),
-            "unused-setting",
+            "unused-key",
             f"aggregator '{agent.name}' sets on_tie, but its strategy {strategy} never has a tie to settle",
             f"remove on_tie, or use one of: {one_of(_TIES)}",
             at_key=True,
@@ -143,9 +144,9 @@ def _check_aggregator(ctx: CheckContext, agent: Named) -> None:
     if strategy in _VOTES:
         for key in _MODEL_ONLY:
             if key in config:
-                ctx.error(
+                ctx.warning(
                     (*base, key),
-                    "unused-setting",
+                    "unused-key",
                     f"aggregator '{agent.name}' sets {key}, but {strategy} is a vote and calls no model",
                     f"remove {key}, or choose a model strategy such as consensus",
                     at_key=True,
