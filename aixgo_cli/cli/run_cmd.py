@@ -18,21 +18,33 @@ RESUME_HELP = (
 
 
 def run(
-    workflow: Path = typer.Argument(..., help="The workflow file."),
-    input_: str | None = typer.Option(None, "--input", "-i", help="The run's input: TEXT, @FILE, or - for stdin."),
-    var: list[str] = typer.Option([], "--var", help="Set a declared input: NAME=VALUE (repeatable)."),
+    workflow: Path = typer.Argument(..., metavar="WORKFLOW", help="The workflow file."),
+    input_: str | None = typer.Option(
+        None, "--input", "-i", metavar="TEXT|@FILE|-", help="The run's input: TEXT, @FILE, or - for stdin."
+    ),
+    var: list[str] = typer.Option(
+        [], "--var", metavar="NAME=VALUE", help="Set a declared input: NAME=VALUE (repeatable)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object on stdout."),
-    events: str | None = typer.Option(None, "--events", help="Write the event stream as JSONL to FILE (or -)."),
+    events: str | None = typer.Option(
+        None, "--events", metavar="FILE|-", help="Write the event stream as JSONL to FILE (or -)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
-    budget_usd: float | None = typer.Option(None, "--budget-usd", help="Pause (exit 4) once this much is spent."),
-    max_steps: int | None = typer.Option(None, "--max-steps", help="Pause after this many steps."),
-    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Pause after this many tokens."),
-    timeout: str | None = typer.Option(None, "--timeout", help="Pause after this much wall time (e.g. 90s, 5m)."),
-    concurrency: int | None = typer.Option(None, "--concurrency", help="Items processed at once."),
-    db: Path | None = typer.Option(None, "--db", help="Journal database (default: under AIXGO_HOME)."),
-    record: Path | None = typer.Option(None, "--record", help="Record every model call to this cassette."),
-    replay: Path | None = typer.Option(None, "--replay", help="Answer model calls from this cassette."),
+    budget_usd: float | None = typer.Option(
+        None, "--budget-usd", metavar="USD", help="Pause (exit 4) once this much is spent."
+    ),
+    max_steps: int | None = typer.Option(None, "--max-steps", metavar="N", help="Pause after this many steps."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", metavar="N", help="Pause after this many tokens."),
+    timeout: str | None = typer.Option(
+        None, "--timeout", metavar="DURATION", help="Pause after this much wall time (e.g. 90s, 5m)."
+    ),
+    concurrency: int | None = typer.Option(None, "--concurrency", metavar="N", help="Items processed at once."),
+    db: Path | None = typer.Option(None, "--db", metavar="PATH", help="Journal database (default: under AIXGO_HOME)."),
+    record: Path | None = typer.Option(
+        None, "--record", metavar="FILE", help="Record every model call to this cassette."
+    ),
+    replay: Path | None = typer.Option(None, "--replay", metavar="FILE", help="Answer model calls from this cassette."),
 ) -> int:
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.config.model import load_workflow
@@ -90,20 +102,24 @@ def run(
 
 
 def resume(
-    run_id: str = typer.Argument(..., help="The run id (a unique prefix is enough)."),
+    run_id: str = typer.Argument(..., metavar="RUN_ID", help="The run id (a unique prefix is enough)."),
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object on stdout."),
-    events: str | None = typer.Option(None, "--events", help="Write the event stream as JSONL to FILE (or -)."),
+    events: str | None = typer.Option(
+        None, "--events", metavar="FILE|-", help="Write the event stream as JSONL to FILE (or -)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
-    budget_usd: float | None = typer.Option(None, "--budget-usd", help="A new money limit."),
-    max_steps: int | None = typer.Option(None, "--max-steps", help="A new step limit."),
-    max_tokens: int | None = typer.Option(None, "--max-tokens", help="A new token limit."),
-    timeout: str | None = typer.Option(None, "--timeout", help="A new wall-time limit (e.g. 5m)."),
-    answer: str | None = typer.Option(None, "--answer", help="Answer the question a waiting run asked (exit 5)."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", metavar="USD", help="A new money limit."),
+    max_steps: int | None = typer.Option(None, "--max-steps", metavar="N", help="A new step limit."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", metavar="N", help="A new token limit."),
+    timeout: str | None = typer.Option(None, "--timeout", metavar="DURATION", help="A new wall-time limit (e.g. 5m)."),
+    answer: str | None = typer.Option(
+        None, "--answer", metavar="TEXT", help="Answer the question a waiting run asked (exit 5)."
+    ),
     rerun_interrupted_tools: bool = typer.Option(
         False, "--rerun-interrupted-tools", help="Re-run tool calls cut off mid-call even if not idempotent."
     ),
-    db: Path | None = typer.Option(None, "--db", help="Journal database (default: under AIXGO_HOME)."),
+    db: Path | None = typer.Option(None, "--db", metavar="PATH", help="Journal database (default: under AIXGO_HOME)."),
 ) -> int:
     from dataclasses import replace
 
