@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:  # imported inside the commands: --help must not load the engine
+    from aixgo_cli.engine.runner import Runner
 
 RUN_HELP = (
     "Validate WORKFLOW, resolve its secrets, and run it to completion or a pause.\n"
@@ -69,16 +72,11 @@ def run(
         replay=str(replay) if replay else None,
     )
 
-    def auto_replay(missing: list[str], cassette: Path) -> None:
-        sys.stderr.write(
-            f"aixgo: {', '.join(missing)} not set: replaying the recorded cassette {cassette} "
-            f"(set the key, e.g. `aixgo secrets set {missing[0]}`, to call the provider)\n"
-        )
-
-    client, replayed = build_model_client(loaded, replay=replay, record=record, on_auto_replay=auto_replay)
+    client, replayed = build_model_client(
+        loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
+    )
     events_out = support.open_events(events)
-    journal = open_journal(db)
-    try:
+    with open_journal(db) as journal:
         runner = Runner(
             journal,
             client,
@@ -87,18 +85,15 @@ def run(
             stream=stream,
             stdout_reserved=json_out,
         )
-        runner.announced = lambda run_id: support.announce(run_id, resumed=False, quiet=quiet)
-        with support.interrupts_as_keyboard_interrupt():
-            outcome = runner.start(loaded, params)
-        code = support.finish(outcome, json_out=json_out, quiet=quiet, replayed=replayed)
-    finally:
-        journal.close()
-    if outcome.error is not None and code != 0:
-        from aixgo_cli.cli import report_error
-
-        report_error(outcome.error)
-    support.hard_exit_if_threads_linger(code)
-    return code
+        code = support.drive(
+            runner,
+            lambda r: r.start(loaded, params),
+            resumed=False,
+            json_out=json_out,
+            quiet=quiet,
+            replayed=replayed,
+        )
+    return _report_and_exit(runner, code)
 
 
 def resume(
@@ -154,7 +149,7 @@ def resume(
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
         client, replayed = build_model_client(
-            loaded, replay=replay, record=record, on_auto_replay=lambda missing, cassette: None
+            loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
         )
         events_out = support.open_events(events)
         runner = Runner(
@@ -166,15 +161,27 @@ def resume(
             rerun_interrupted_tools=rerun_interrupted_tools,
             stdout_reserved=json_out,
         )
-        runner.announced = lambda rid: support.announce(rid, resumed=True, quiet=quiet)
-        with support.interrupts_as_keyboard_interrupt():
-            outcome = runner.resume(run, loaded, params, answer=answer)
-        code = support.finish(outcome, json_out=json_out, quiet=quiet, replayed=replayed)
+        code = support.drive(
+            runner,
+            lambda r: r.resume(run, loaded, params, answer=answer),
+            resumed=True,
+            json_out=json_out,
+            quiet=quiet,
+            replayed=replayed,
+        )
     finally:
         journal.close()
-    if outcome.error is not None and code != 0:
-        from aixgo_cli.cli import report_error
+    return _report_and_exit(runner, code)
 
+
+def _report_and_exit(runner: Runner, code: int) -> int:
+    """The run's error, if it ended in one, goes to stderr after the result; then leave without waiting
+    for worker threads stuck in a model call when the run was interrupted."""
+    from aixgo_cli.cli import report_error
+    from aixgo_cli.cli.run_support import hard_exit_if_threads_linger
+
+    outcome = runner.outcome
+    if outcome is not None and outcome.error is not None and code != 0:
         report_error(outcome.error)
-    support.hard_exit_if_threads_linger(code)
+    hard_exit_if_threads_linger(code)
     return code

@@ -19,7 +19,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from aixgo_cli.agents.base import as_text
-from aixgo_cli.engine.runner import RunOutcome
+from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
@@ -141,6 +141,29 @@ def finish(outcome: RunOutcome, *, json_out: bool, quiet: bool, replayed: Path |
     if outcome.status == "interrupted":
         return int(ExitCode.INTERRUPTED)
     return int(outcome.error.exit_code) if outcome.error else int(ExitCode.STEP_FAILED)
+
+
+def auto_replay_notice(missing: list[str], cassette: Path) -> None:
+    sys.stderr.write(
+        f"aixgo: {', '.join(missing)} not set: replaying the recorded cassette {cassette} "
+        f"(set the key, e.g. `aixgo secrets set {missing[0]}`, to call the provider)\n"
+    )
+
+
+def drive(
+    runner: Runner,
+    go: Callable[[Runner], RunOutcome],
+    *,
+    resumed: bool,
+    json_out: bool,
+    quiet: bool,
+    replayed: Path | None,
+) -> int:
+    """Run or resume under the signal handlers, print the outcome, and return the exit code."""
+    runner.announced = lambda run_id: announce(run_id, resumed=resumed, quiet=quiet)
+    with interrupts_as_keyboard_interrupt():
+        outcome = go(runner)
+    return finish(outcome, json_out=json_out, quiet=quiet, replayed=replayed)
 
 
 def hard_exit_if_threads_linger(code: int) -> None:

@@ -96,6 +96,7 @@ class Runner:
         self.rerun_interrupted_tools = rerun_interrupted_tools
         self.stdout_reserved = stdout_reserved
         self.current: RunContext | None = None
+        self.outcome: RunOutcome | None = None  # how the last start/resume ended
         self.announced: Callable[[str], None] | None = None
 
     def start(self, workflow: Workflow, params: RunParams) -> RunOutcome:
@@ -236,7 +237,8 @@ class Runner:
             self.journal.append_event(ctx.run_id, finished.kind, event_to_json(finished))
             self.journal.release_lease(ctx.run_id, f"{socket.gethostname()}:{os.getpid()}")
         self.emit(finished)
-        return RunOutcome(ctx.run_id, status, result, spent, error, ctx.wrote_stdout)
+        self.outcome = RunOutcome(ctx.run_id, status, result, spent, error, ctx.wrote_stdout)
+        return self.outcome
 
     def _finish_with_error(self, ctx: RunContext, exc: BaseException) -> RunOutcome:
         ctx.cancelled.set()

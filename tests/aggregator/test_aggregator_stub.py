@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.e2e.conftest import REPO, STUB_KEY, Cli, stub_service
 from tests.engine.engine_helpers import Harness
+from tests.support.e2e import REPO, STUB_KEY, Cli, stub_service
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.providers.stack import build_client

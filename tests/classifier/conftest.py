@@ -1,38 +1,6 @@
-"""Fixtures for the classifier tests: the engine harness (in-process Runner over a real journal, as in
-tests/engine) and, re-exported, the end-to-end fixtures that run the real CLI against the stub server."""
+"""Fixtures for the classifier tests: the shared ones in tests/conftest.py (engine harness, stub server, CLI)
+and each test working in its own directory."""
 
-from __future__ import annotations
+from tests.support.isolation import work_in_tmp
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from tests.e2e.conftest import cli, stub, stub_server
-from tests.engine.engine_helpers import Harness
-
-from aixgo_cli.store.memory_journal import MemoryJournal
-from aixgo_cli.store.sqlite_journal import SqliteJournal
-
-__all__ = ["cli", "stub", "stub_server"]
-
-
-@pytest.fixture(autouse=True)
-def work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Relative logger paths land in the test's directory, never in the repository."""
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def mem(tmp_path: Path) -> Iterator[Harness]:
-    with MemoryJournal() as journal:
-        yield Harness(tmp_path, journal)
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    if request.param == "sqlite":
-        with SqliteJournal(tmp_path / "journal.db") as journal:
-            yield Harness(tmp_path, journal)
-    else:
-        with MemoryJournal() as memory:
-            yield Harness(tmp_path, memory)
+__all__ = ["work_in_tmp"]

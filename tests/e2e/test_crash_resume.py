@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.e2e.conftest import Cli, stub_service
+from tests.support.e2e import Cli, stub_service
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 

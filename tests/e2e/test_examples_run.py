@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.e2e.conftest import REPO, Cli
+from tests.support.e2e import REPO, Cli
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.e2e.conftest import REPO, Cli, stub_service
+from tests.support.e2e import REPO, Cli, stub_service
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.e2e.conftest import REPO, STUB_KEY, Cli, stub_service
 from tests.engine.engine_helpers import Harness
 from tests.planner.planner_helpers import PROBLEM, RESULT_KEYS, plan_reply, simple_plan, step, workflow
+from tests.support.e2e import REPO, STUB_KEY, Cli, stub_service
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.providers.stack import build_client

@@ -1,18 +1,12 @@
-"""Fixtures for the provider layer: one stub model server per test session, reset before each test.
-
-`stub_server` is a plain fixture function that depends on nothing else here, so it can move to
-`tests/conftest.py` unchanged when other test packages need the stub.
-"""
+"""Fixtures for the provider layer. The stub model server (`stub`) comes from tests/conftest.py; this adds
+`outbound_connections`, which records every TCP connect, to prove tests only talk to 127.0.0.1."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from aixgo_cli.testing.stub_model_server import StubModelServer
 
 _connections: list[tuple[str, int]] = []
 
@@ -27,15 +21,3 @@ def outbound_connections() -> list[tuple[str, int]]:
     """Every TCP connect made in this process from first use on (an audit hook cannot be removed)."""
     sys.addaudithook(_record_connect)
     return _connections
-
-
-@pytest.fixture(scope="session")
-def stub_server() -> Iterator[StubModelServer]:
-    with StubModelServer() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(stub_server: StubModelServer) -> StubModelServer:
-    stub_server.reset()
-    return stub_server

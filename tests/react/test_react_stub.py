@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.e2e.conftest import REPO, STUB_KEY, Cli, stub_service
 from tests.engine.engine_helpers import Harness
 from tests.react.react_helpers import QUESTION, act, final, setup, tool_log
+from tests.support.e2e import REPO, STUB_KEY, Cli, stub_service
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.events import InjectionDetected

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real `aixgo` CLI in subprocesses, against the stub model server over HTTP.
+"""Helpers for end-to-end tests: the real `aixgo` CLI in subprocesses, against the stub model server.
 
 Each test gets its own AIXGO_HOME (journal), a headless keyring (`fail.Keyring`, as on a CI box) and an
 environment with no real provider keys, so nothing can reach a real provider.
@@ -11,30 +11,15 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
 REPO = Path(__file__).resolve().parents[2]
 STUB_KEY = "sk-stub-key-not-secret-00000000"
 PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "XAI_API_KEY", "HF_TOKEN")
-
-
-@pytest.fixture(scope="session")
-def stub_server() -> Iterator[StubModelServer]:
-    with StubModelServer() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(stub_server: StubModelServer) -> StubModelServer:
-    stub_server.reset()
-    return stub_server
 
 
 @dataclass
@@ -83,8 +68,7 @@ class Cli:
         return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
+def make_cli(tmp_path: Path) -> Cli:
     env = {k: v for k, v in os.environ.items() if k not in PROVIDER_KEYS and not k.startswith("AIXGO_")}
     home = tmp_path / "home"
     workdir = tmp_path / "work"
