@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import warnings
@@ -278,10 +279,15 @@ def _classify(litellm: Any, exc: Exception) -> tuple[str, bool]:
     return "unexpected", False
 
 
+# LiteLLM repeats its class names in front of the provider's words ("litellm.InternalServerError:
+# InternalServerError: OpenAIException - ..."); the user needs the provider's words and the status.
+_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
+
+
 def map_error(litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None) -> Exception:
     """Our error for a litellm exception, with the key redacted from every copied word."""
     model = resolved.litellm_model
-    detail = redact(str(exc), api_key).strip()
+    detail = _LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip())
     if len(detail) > _MAX_MESSAGE_CHARS:
         detail = detail[:_MAX_MESSAGE_CHARS] + "..."
     status = getattr(exc, "status_code", None)
@@ -301,6 +307,8 @@ def map_error(litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: st
     kind, retryable = _classify(litellm, exc)
     if kind == "unexpected":
         detail = f"{type(exc).__name__}: {detail}"
+    elif isinstance(status, int):
+        detail = f"HTTP {status}: {detail}"
     return ProviderError(
         f"{model}: {detail}",
         kind=kind,
