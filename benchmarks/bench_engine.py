@@ -212,6 +212,32 @@ agents:
     return elapsed
 
 
+def fanout_bare(items: int, concurrency: int, latency_s: float) -> float:
+    """The same fan-out with bare `litellm.completion` calls in a thread pool: the floor LiteLLM sets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import litellm
+    from litellm._internal_context import is_internal_call
+
+    with stub_process(latency_s) as base_url:
+
+        def call(n: int) -> None:
+            is_internal_call.set(True)  # the same quiet logging as aixgo's client
+            litellm.completion(
+                model="openai/stub-model",
+                api_base=base_url,
+                api_key=SECRET,
+                max_retries=0,
+                messages=[{"role": "user", "content": f"q{n}"}],
+            )
+
+        call(-1)
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            started = time.perf_counter()
+            list(pool.map(call, range(items)))
+            return time.perf_counter() - started
+
+
 def resume_large(steps: int) -> float:
     """A run paused after `steps` finished units: seconds from `resume` until its first new step starts."""
     from aixgo_cli.config.model import load_workflow
@@ -291,6 +317,11 @@ def main() -> None:
         " text   budget 2048"
     )
     if not args.skip_fanout:
+        floor = fanout_bare(1000, 100, 0.2)
+        print(
+            f"fan-out floor: bare litellm in 100 threads, 1,000 calls, 200 ms stub: {floor:5.2f} s = "
+            f"{floor / 2.0:4.2f}x the ideal 2 s"
+        )
         elapsed = fanout(1000, 100, 0.2)
         print(
             f"fan-out: 1,000 items at concurrency 100, 200 ms stub: {elapsed:5.2f} s = {elapsed / 2.0:4.2f}x "
