@@ -127,7 +127,9 @@ class Runner:
                 )
             for call in pending:
                 self.journal.complete_call(run.run_id, call.call_key, json.dumps({"answer": answer}))
-        return self._drive(run.run_id, workflow, params, _compiled_templates(workflow), resumed=True)
+        templates = _compiled_templates(workflow)
+        self.journal.update_run(run.run_id, params_json=params.to_json())  # new limits hold for later resumes
+        return self._drive(run.run_id, workflow, params, templates, resumed=True)
 
     def _drive(
         self, run_id: str, workflow: Workflow, params: RunParams, templates: TemplateRenderer, *, resumed: bool

@@ -109,11 +109,14 @@ class MemoryRuns:
         tokens_out: int | None = None,
         cost_usd: float | None = None,
         steps: int | None = None,
+        params_json: str | None = None,
     ) -> RunRecord:
         if status is not None:
             check_choice("status", status, RUN_STATUSES)
         if result_json is not Keep.KEEP:
             check_json("result_json", result_json)
+        if params_json is not None:
+            check_json("params_json", params_json)
         with self._locked():
             run = self._run(run_id)
             old = run.record
@@ -122,6 +125,7 @@ class MemoryRuns:
                 status=old.status if status is None else status,
                 result_json=old.result_json if result_json is Keep.KEEP else result_json,
                 error=old.error if error is Keep.KEEP else error,
+                params_json=old.params_json if params_json is None else params_json,
                 tokens_in=old.tokens_in if tokens_in is None else tokens_in,
                 tokens_out=old.tokens_out if tokens_out is None else tokens_out,
                 cost_usd=old.cost_usd if cost_usd is None else cost_usd,

@@ -62,8 +62,11 @@ class Journal(Protocol):
         tokens_out: int | None = None,
         cost_usd: float | None = None,
         steps: int | None = None,
+        params_json: str | None = None,
     ) -> RunRecord:
-        """Set the given fields (None / KEEP leaves a field as it is), stamp `updated_at`, return the row."""
+        """Set the given fields (None / KEEP leaves a field as it is), stamp `updated_at`, return the row.
+
+        `params_json` replaces the parameters a run continues with (new limits given to `resume`)."""
 
     def delete_run(self, run_id: str, *, force: bool = False) -> None:
         """Delete a run and everything recorded under it. A run with a live lease needs `force`."""

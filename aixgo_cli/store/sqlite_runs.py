@@ -132,6 +132,7 @@ class SqliteRuns:
         tokens_out: int | None = None,
         cost_usd: float | None = None,
         steps: int | None = None,
+        params_json: str | None = None,
     ) -> RunRecord:
         changes: dict[str, object] = {}
         if status is not None:
@@ -142,6 +143,9 @@ class SqliteRuns:
             changes["result_json"] = result_json
         if error is not Keep.KEEP:
             changes["error"] = error
+        if params_json is not None:
+            check_json("params_json", params_json)
+            changes["params_json"] = params_json
         totals = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost_usd": cost_usd, "steps": steps}
         changes.update({name: value for name, value in totals.items() if value is not None})
         with self._write(run_id) as (conn, run):

@@ -310,3 +310,15 @@ def test_stream_shows_tokens_live_on_stderr_and_records_the_full_reply(cli: Cli,
     assert "streamed answer" in done.stderr  # the tokens, as they arrived
     assert json.loads(done.stdout)["result"] == "streamed answer"
     assert stub.stats()["requests"][0]["stream"] is True
+
+
+def test_a_new_limit_given_to_resume_holds_for_later_resumes(cli: Cli, stub: StubModelServer) -> None:
+    done = cli.run("run", pipeline(cli, stub), "--input", "a\nb\nc\nd", "--max-steps", "2", "--json")
+    assert done.returncode == 4, done.stderr
+    run_id = json.loads(done.stdout)["run_id"]
+    raised = cli.run("resume", run_id, "--max-steps", "5", "--json")
+    assert raised.returncode == 4  # paused again, at the new limit
+    again = cli.run("resume", run_id, "--json")  # no new limit: the stored one (5) still holds
+    assert again.returncode == 4
+    assert json.loads(again.stdout)["usage"]["steps"] == 0
+    assert cli.run("resume", run_id, "--max-steps", "50").returncode == 0

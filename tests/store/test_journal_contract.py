@@ -68,6 +68,17 @@ def test_find_run_by_exact_id_unique_prefix_and_refusals(store: Store) -> None:
         store.journal.find_run("  ")
 
 
+def test_update_run_replaces_the_parameters_only_when_given(store: Store) -> None:
+    run = store.new_run()
+    before = run.params_json
+    assert store.journal.update_run(run.run_id, status="paused").params_json == before
+    changed = store.journal.update_run(run.run_id, params_json='{"max_steps": 9}')
+    assert changed.params_json == '{"max_steps": 9}'
+    assert store.journal.get_run(run.run_id) == changed
+    with pytest.raises(ValueError, match="not valid JSON"):
+        store.journal.update_run(run.run_id, params_json="{nope")
+
+
 def test_update_run_sets_keeps_and_clears_fields(store: Store) -> None:
     run = store.new_run()
     store.clock.advance(5)
