@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from aixgo_cli.agents.base import Invocation, as_text
+from aixgo_cli.errors import RunInterrupted
 
 _write_lock = threading.Lock()
 
@@ -32,7 +33,10 @@ def log_item(invocation: Invocation) -> Any:
         sink = "stderr"  # `--json` promises one JSON object on stdout and nothing else
     fmt = config.get("format", "text")
     value = invocation.payload
-    if fmt == "jsonl":
+    if fmt == "jsonl" and config.get("with_item"):
+        record = {"item": _jsonable(invocation.extras.get("lane_item")), "result": _jsonable(value)}
+        line = json.dumps(record, ensure_ascii=False)
+    elif fmt == "jsonl":
         line = json.dumps(_jsonable(value), ensure_ascii=False)
     else:
         line = str(config.get("prefix", "")) + as_text(value).replace("\r\n", "\n")
@@ -44,8 +48,16 @@ def log_item(invocation: Invocation) -> Any:
                 handle.write(line + "\n")
         else:
             stream: TextIO = sys.stderr if sink == "stderr" else sys.stdout
-            stream.write(line + "\n")
-            stream.flush()
+            try:
+                stream.write(line + "\n")
+                stream.flush()
+            except BrokenPipeError:
+                # `aixgo run ... | head`: the reader went away. Stop like an interruption, so the run can
+                # be resumed (this line is written again then), rather than failing the step.
+                raise RunInterrupted(
+                    "the output pipe was closed by its reader",
+                    hint="continue with: aixgo resume RUN_ID",
+                ) from None
     invocation.extras["wrote_stdout"] = sink == "stdout"
     return value
 

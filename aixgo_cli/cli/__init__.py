@@ -98,7 +98,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             "  hint: rerun with --debug for the traceback, and report it\n"
         )
         return int(ExitCode.STEP_FAILED)
-    return int(result) if isinstance(result, int) else 0
+    code = int(result) if isinstance(result, int) else 0
+    _quiet_if_stdout_closed()
+    return code
+
+
+def _quiet_if_stdout_closed() -> None:
+    """When the reader of our stdout has gone (`| head`), point stdout at /dev/null so the interpreter's
+    final flush does not print a BrokenPipeError after the command has already said what happened."""
+    import os
+
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _safe(text: str) -> str:

@@ -39,6 +39,14 @@ def _check_logger(ctx: CheckContext, agent: Named) -> None:
             "add `path: results.jsonl`",
             at_key=True,
         )
+    if isinstance(config, dict) and config.get("with_item") and config.get("format", "text") != "jsonl":
+        ctx.warning(
+            ("agents", agent.index, "logger_config", "with_item"),
+            "unused-key",
+            f"logger '{agent.name}' writes text lines, so with_item has nothing to add the item to",
+            "use `format: jsonl`, or remove with_item",
+            at_key=True,
+        )
 
 
 def _check_classifier(ctx: CheckContext, agent: Named) -> None:

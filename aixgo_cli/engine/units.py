@@ -83,6 +83,7 @@ class UnitRunner:
         payload: Any,
         upstream: Mapping[str, Any] | None = None,
         sources: Mapping[str, Any] | None = None,
+        lane_item: Any = None,
     ) -> Any:
         """Run (or replay) one unit. `sources` are the outputs of the agent's own data sources when it has
         several (their text is already in `payload`, so they add nothing to the key)."""
@@ -91,7 +92,10 @@ class UnitRunner:
         if needs is None:
             needs = self._needs[spec.name] = TemplateNeeds.of(spec)
         upstream = needs.select(upstream or {})
-        key, input_hash = unit_key(place, spec, payload, upstream, ctx.variables if needs.inputs else {})
+        keyed_payload = payload
+        if spec.role == "logger" and spec.config.get("with_item"):
+            keyed_payload = {"payload": payload, "lane_item": lane_item}  # the line it writes holds both
+        key, input_hash = unit_key(place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {})
         done = ctx.journal.get_completed_unit(ctx.run_id, key)
         if done is not None:
             assert done.output_json is not None
@@ -144,7 +148,7 @@ class UnitRunner:
             else None,
             idempotency_key=f"{ctx.run_id}/{key}",
             sources=dict(sources or {}),
-            extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt},
+            extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt, "lane_item": lane_item},
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
         try:

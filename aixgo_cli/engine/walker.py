@@ -89,7 +89,7 @@ class Walker:
             root = workflow.orchestration
             result = pattern_for(root.pattern)(root, item, f"{lane}/orchestration", self, {})
             for name in agents:  # loggers around the orchestration receive its result
-                result = self.units.run(f"{lane}/{name}", workflow.agents[name], result)
+                result = self.units.run(f"{lane}/{name}", workflow.agents[name], result, lane_item=item)
             return result
         outputs: dict[str, Any] = {}
         ancestors = _ancestors(workflow)
@@ -105,7 +105,12 @@ class Walker:
             # `{{ outputs.X }}` sees every upstream agent of this one, whatever the distance.
             seen = {a: outputs[a] for a in workflow.agent_order() if a in ancestors[name] and a in outputs}
             outputs[name] = self.units.run(
-                f"{lane}/{name}", spec, payload, seen, {s: outputs[s] for s in sources} if len(sources) > 1 else None
+                f"{lane}/{name}",
+                spec,
+                payload,
+                seen,
+                {s: outputs[s] for s in sources} if len(sources) > 1 else None,
+                lane_item=item,
             )
         sinks = [n for n in agents if not any(n in workflow.data_sources(m) for m in agents)]
         if len(sinks) == 1:

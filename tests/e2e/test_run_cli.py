@@ -322,3 +322,23 @@ def test_a_new_limit_given_to_resume_holds_for_later_resumes(cli: Cli, stub: Stu
     assert again.returncode == 4
     assert json.loads(again.stdout)["usage"]["steps"] == 0
     assert cli.run("resume", run_id, "--max-steps", "50").returncode == 0
+
+
+def test_a_closed_output_pipe_interrupts_the_run_quietly_and_resume_finishes(cli: Cli, stub: StubModelServer) -> None:
+    text = PIPELINE.format(service=stub_service(stub)).replace(
+        "{sink: file, path: out.jsonl, format: jsonl}", "{sink: stdout, format: jsonl}"
+    )
+    cli.write("wf.yaml", text)
+    process = cli.popen("run", "wf.yaml", "--input", "a\nb\nc\nd")
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # the reader goes away, as `| head -1` does
+    err = process.stderr.read()
+    process.wait(timeout=60)
+    assert json.loads(first).startswith("stub: ")
+    assert process.returncode in (0, 130), err  # 0 only if every line fitted in the pipe buffer first
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    if process.returncode == 130:
+        assert "the output pipe was closed by its reader" in err
+        run_id = next(r["run_id"] for r in cli.runs() if r["status"] == "interrupted")
+        assert cli.run("resume", run_id).returncode == 0

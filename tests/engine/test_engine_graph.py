@@ -239,3 +239,20 @@ def test_streaming_emits_token_events_that_are_not_journaled(mem: Harness) -> No
     tokens = mem.of(Token)
     assert [(t.agent, t.text) for t in tokens] == [("answer", "streamed answer")]
     assert "token" not in {e.kind for e in mem.journal.list_events(outcome.run_id)}
+
+
+def test_a_logger_with_item_writes_each_result_beside_the_item_it_came_from(engine: Harness) -> None:
+    text = pipeline('source: items\n      items: [{"id": 1, "q": "alpha"}, {"id": 2, "q": "beta"}]')
+    engine.write(text.replace("      format: jsonl\n", "      format: jsonl\n      with_item: true\n"))
+
+    def answer(request: ChatRequest) -> str:
+        return "answer for " + ("alpha" if "alpha" in user_text(request) else "beta")
+
+    outcome = engine.start(by_model({"fake/answer": answer}))
+
+    assert outcome.status == "completed", outcome.error
+    lines = [json.loads(line) for line in (engine.root / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_id = {line["item"]["id"]: line["result"] for line in lines}
+    assert set(by_id) == {1, 2}
+    assert by_id == {1: "answer for alpha", 2: "answer for beta"}
+    assert outcome.result == [by_id[1], by_id[2]]  # the unit's own output is still the plain value
