@@ -27,6 +27,11 @@ class Walker:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.units = UnitRunner(ctx)
+        # The graph's shape is the same for every lane: work it out once, not per item and per agent.
+        workflow = ctx.workflow
+        self._order = workflow.agent_order()
+        self._sources = {name: workflow.data_sources(name) for name in workflow.agents}
+        self._ancestors = _ancestors(workflow, self._order)
 
     @property
     def workflow(self) -> Workflow:
@@ -92,10 +97,9 @@ class Walker:
                 result = self.units.run(f"{lane}/{name}", workflow.agents[name], result, lane_item=item)
             return result
         outputs: dict[str, Any] = {}
-        ancestors = _ancestors(workflow)
         for name in agents:
             spec = workflow.agents[name]
-            sources = [s for s in workflow.data_sources(name) if s in outputs]
+            sources = [s for s in self._sources[name] if s in outputs]
             if not sources:
                 payload = item
             elif len(sources) == 1:
@@ -103,7 +107,7 @@ class Walker:
             else:
                 payload = "\n\n".join(f"[{source}]\n{as_text(outputs[source])}" for source in sources)
             # `{{ outputs.X }}` sees every upstream agent of this one, whatever the distance.
-            seen = {a: outputs[a] for a in workflow.agent_order() if a in ancestors[name] and a in outputs}
+            seen = {a: outputs[a] for a in self._order if a in self._ancestors[name] and a in outputs}
             outputs[name] = self.units.run(
                 f"{lane}/{name}",
                 spec,
@@ -112,16 +116,16 @@ class Walker:
                 {s: outputs[s] for s in sources} if len(sources) > 1 else None,
                 lane_item=item,
             )
-        sinks = [n for n in agents if not any(n in workflow.data_sources(m) for m in agents)]
+        sinks = [n for n in agents if not any(n in self._sources[m] for m in agents)]
         if len(sinks) == 1:
             return outputs[sinks[0]]
         return {n: outputs[n] for n in sinks}
 
 
-def _ancestors(workflow: Workflow) -> dict[str, set[str]]:
+def _ancestors(workflow: Workflow, order: Sequence[str]) -> dict[str, set[str]]:
     preds = workflow.predecessors()
     found: dict[str, set[str]] = {}
-    for name in workflow.agent_order():
+    for name in order:
         found[name] = set(preds[name]).union(*(found[p] for p in preds[name])) if preds[name] else set()
     return found
 
