@@ -32,7 +32,6 @@ class RunContext:
     rerun_interrupted_tools: bool = False
     model_slots: threading.BoundedSemaphore | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
-    journal_lock: threading.Lock = field(default_factory=threading.Lock)
     wrote_stdout: bool = False
     stdout_reserved: bool = False  # --json owns stdout: loggers aimed at stdout write to stderr
 

@@ -47,8 +47,7 @@ class JournaledModel:
             return response
         ctx.check_cancelled()
         ctx.budget.check()
-        with ctx.journal_lock:
-            ctx.journal.record_call_intent(ctx.run_id, self.unit_key, call_key, "llm", request_json)
+        ctx.journal.record_call_intent(ctx.run_id, self.unit_key, call_key, "llm", request_json)
         started = time.perf_counter()
         try:
             if ctx.model_slots is not None:
@@ -57,20 +56,18 @@ class JournaledModel:
             else:
                 response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
         except AixgoError as exc:
-            with ctx.journal_lock:
-                ctx.journal.fail_call(ctx.run_id, call_key, redact(exc.message))
+            ctx.journal.fail_call(ctx.run_id, call_key, redact(exc.message))
             raise
         usage = response.usage
         self.usage = self.usage + usage
-        with ctx.journal_lock:
-            ctx.journal.complete_call(
-                ctx.run_id,
-                call_key,
-                redact(response.to_json_text()),
-                tokens_in=usage.prompt_tokens,
-                tokens_out=usage.completion_tokens,
-                cost_usd=usage.cost_usd,
-            )
+        ctx.journal.complete_call(
+            ctx.run_id,
+            call_key,
+            redact(response.to_json_text()),
+            tokens_in=usage.prompt_tokens,
+            tokens_out=usage.completion_tokens,
+            cost_usd=usage.cost_usd,
+        )
         ctx.budget.add_usage(
             usage.prompt_tokens,
             usage.completion_tokens,
@@ -119,14 +116,13 @@ class JournaledTools:
             return answer
         question = f"may agent call tool '{name}' with {redact(arguments_json)}?"
         if recorded is None:
-            with ctx.journal_lock:
-                ctx.journal.record_call_intent(
-                    ctx.run_id,
-                    self.unit_key,
-                    approval_key,
-                    "tool",
-                    json.dumps({"question": question}, ensure_ascii=False),
-                )
+            ctx.journal.record_call_intent(
+                ctx.run_id,
+                self.unit_key,
+                approval_key,
+                "tool",
+                json.dumps({"question": question}, ensure_ascii=False),
+            )
         raise RunWaiting(
             f"waiting for an answer: {question}",
             hint=f"answer with: aixgo resume {ctx.run_id} --answer yes (or --answer no, or a message for the agent)",
@@ -134,11 +130,10 @@ class JournaledTools:
 
     def _declined(self, call_key: str, request_json: str, name: str, answer: str) -> str:
         result = f"the user declined this call to {name}: {answer}"
-        with self.ctx.journal_lock:
-            self.ctx.journal.record_call_intent(self.ctx.run_id, self.unit_key, call_key, "tool", request_json)
-            self.ctx.journal.complete_call(
-                self.ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": False}, ensure_ascii=False))
-            )
+        self.ctx.journal.record_call_intent(self.ctx.run_id, self.unit_key, call_key, "tool", request_json)
+        self.ctx.journal.complete_call(
+            self.ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": False}, ensure_ascii=False))
+        )
         self._emit(name, cached=False, ok=False, duration_ms=0.0)
         return result
 
@@ -173,8 +168,7 @@ class JournaledTools:
             answer = self._approval(call_key, name, arguments_json)
             if not approves(answer):
                 return self._declined(call_key, request_json, name, answer)
-        with ctx.journal_lock:
-            ctx.journal.record_call_intent(ctx.run_id, self.unit_key, call_key, "tool", request_json)
+        ctx.journal.record_call_intent(ctx.run_id, self.unit_key, call_key, "tool", request_json)
         started = time.perf_counter()
         ok = True
         try:
@@ -188,10 +182,9 @@ class JournaledTools:
             raise
         except Exception as exc:  # a failing tool is news for the model, not the end of the run
             ok, result = False, f"error: {type(exc).__name__}: {redact(str(exc))}"
-        with ctx.journal_lock:
-            ctx.journal.complete_call(
-                ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": ok}, ensure_ascii=False))
-            )
+        ctx.journal.complete_call(
+            ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": ok}, ensure_ascii=False))
+        )
         self._emit(name, cached=False, ok=ok, duration_ms=(time.perf_counter() - started) * 1000)
         return result
 

@@ -215,29 +215,28 @@ class Runner:
     def _finish(self, ctx: RunContext, status: RunStatus, result: Any, error: AixgoError | None) -> RunOutcome:
         spent = ctx.budget.spent
         message = redact(error.message) if error else None
-        with ctx.journal_lock:
-            self.journal.update_run(
-                ctx.run_id,
-                status=status,
-                error=message,
-                result_json=redact(json.dumps(result, ensure_ascii=False)) if status == "completed" else None,
-                tokens_in=spent.prompt_tokens,
-                tokens_out=spent.completion_tokens,
-                cost_usd=spent.cost_usd,
-                steps=spent.steps + spent.cached_steps,
-            )
-            finished = RunFinished(
-                run_id=ctx.run_id,
-                at=time.time(),
-                status=status,
-                tokens=spent.tokens,
-                cost_usd=spent.cost_usd,
-                steps=spent.steps,
-                cached_steps=spent.cached_steps,
-                error=message,
-            )
-            self.journal.append_event(ctx.run_id, finished.kind, event_to_json(finished))
-            self.journal.release_lease(ctx.run_id, f"{socket.gethostname()}:{os.getpid()}")
+        self.journal.update_run(
+            ctx.run_id,
+            status=status,
+            error=message,
+            result_json=redact(json.dumps(result, ensure_ascii=False)) if status == "completed" else None,
+            tokens_in=spent.prompt_tokens,
+            tokens_out=spent.completion_tokens,
+            cost_usd=spent.cost_usd,
+            steps=spent.steps + spent.cached_steps,
+        )
+        finished = RunFinished(
+            run_id=ctx.run_id,
+            at=time.time(),
+            status=status,
+            tokens=spent.tokens,
+            cost_usd=spent.cost_usd,
+            steps=spent.steps,
+            cached_steps=spent.cached_steps,
+            error=message,
+        )
+        self.journal.append_event(ctx.run_id, finished.kind, event_to_json(finished))
+        self.journal.release_lease(ctx.run_id, f"{socket.gethostname()}:{os.getpid()}")
         self.emit(finished)
         self.outcome = RunOutcome(ctx.run_id, status, result, spent, error, ctx.wrote_stdout)
         return self.outcome

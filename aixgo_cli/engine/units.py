@@ -118,13 +118,12 @@ class UnitRunner:
             return output
         ctx.check_cancelled()
         ctx.budget.begin_step()
-        with ctx.journal_lock:
-            attempt = ctx.journal.start_unit(
-                ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=spec.definition_hash
-            )
-            # A retried unit replays the calls of earlier attempts; what a failed attempt already added to
-            # the unit's usage must not be added again.
-            recorded = ctx.journal.get_unit(ctx.run_id, key) if attempt > 1 else None
+        attempt = ctx.journal.start_unit(
+            ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=spec.definition_hash
+        )
+        # A retried unit replays the calls of earlier attempts; what a failed attempt already added to
+        # the unit's usage must not be added again.
+        recorded = ctx.journal.get_unit(ctx.run_id, key) if attempt > 1 else None
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
         )
@@ -163,16 +162,15 @@ class UnitRunner:
             failed = StepFailed(
                 run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, error=message
             )
-            with ctx.journal_lock:
-                ctx.journal.fail_unit(
-                    ctx.run_id,
-                    key,
-                    message,
-                    tokens_in=tokens_in,
-                    tokens_out=tokens_out,
-                    cost_usd=cost,
-                    events=[(failed.kind, event_to_json(failed))],
-                )
+            ctx.journal.fail_unit(
+                ctx.run_id,
+                key,
+                message,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                cost_usd=cost,
+                events=[(failed.kind, event_to_json(failed))],
+            )
             ctx.emit(failed)
             if isinstance(exc, RunError):
                 raise RunError(f"agent '{spec.name}' failed: {message}", hint=exc.hint) from exc
@@ -196,17 +194,16 @@ class UnitRunner:
             cost_usd=cost,
             preview=describe_payload(output),
         )
-        with ctx.journal_lock:
-            ctx.journal.complete_unit(
-                ctx.run_id,
-                key,
-                redact(json.dumps(output, ensure_ascii=False)),
-                tokens_in=tokens_in,
-                tokens_out=tokens_out,
-                cost_usd=cost,
-                duration_ms=int(duration_ms),
-                events=[(finished.kind, event_to_json(finished))],
-            )
+        ctx.journal.complete_unit(
+            ctx.run_id,
+            key,
+            redact(json.dumps(output, ensure_ascii=False)),
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=cost,
+            duration_ms=int(duration_ms),
+            events=[(finished.kind, event_to_json(finished))],
+        )
         ctx.emit(finished)
         return output
 
