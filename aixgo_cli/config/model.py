@@ -15,7 +15,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from aixgo_cli.config.graph_checks import find_cycle
 from aixgo_cli.config.validate import ValidationReport, validate_bytes, validate_path
 from aixgo_cli.errors import UserError
 
@@ -220,18 +219,7 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         limits=limits,
         raw=_frozen(data),
     )
-    cycle = find_cycle({k: set(v) for k, v in _successors(workflow).items()})
-    if cycle:  # pragma: no cover - validation reports cycles with positions first
-        raise UserError("the agent graph has a cycle: " + " -> ".join(cycle))
     return workflow
-
-
-def _successors(workflow: Workflow) -> dict[str, set[str]]:
-    succ: dict[str, set[str]] = {name: set() for name in workflow.agents}
-    for name, preds in workflow.predecessors().items():
-        for pred in preds:
-            succ[pred].add(name)
-    return succ
 
 
 def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]) -> AgentSpec:

@@ -136,7 +136,7 @@ class Runner:
     ) -> RunOutcome:
         if self.announced is not None:
             self.announced(run_id)
-        owner = f"{socket.gethostname()}:{os.getpid()}"
+        owner = _lease_owner()
         if not self.journal.acquire_lease(run_id, owner, LEASE_TTL_S) and not self._take_over(run_id, owner):
             lease = self.journal.get_lease(run_id)
             holder = lease.owner if lease else "another process"
@@ -236,7 +236,7 @@ class Runner:
             error=message,
         )
         self.journal.append_event(ctx.run_id, finished.kind, event_to_json(finished))
-        self.journal.release_lease(ctx.run_id, f"{socket.gethostname()}:{os.getpid()}")
+        self.journal.release_lease(ctx.run_id, _lease_owner())
         self.emit(finished)
         self.outcome = RunOutcome(ctx.run_id, status, result, spent, error, ctx.wrote_stdout)
         return self.outcome
@@ -292,6 +292,11 @@ def _compiled_templates(workflow: Workflow) -> TemplateRenderer:
     templates = TemplateRenderer()
     templates.compile_all((f"agent '{a.name}'", a.prompt) for a in workflow.agents.values() if a.prompt)
     return templates
+
+
+def _lease_owner() -> str:
+    """Who drives a run: this host and process, so a lease left by a dead local process can be taken."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _alive(pid: int) -> bool:
