@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation, as_text
-from aixgo_cli.config.model import parse_duration
+from aixgo_cli.config.model import AgentSpec, parse_duration
 from aixgo_cli.errors import UserError
 
 
@@ -40,9 +40,10 @@ def produce(invocation: Invocation) -> list[Any]:
     return items
 
 
-def item_interval(invocation_config: Any, raw: Any) -> float | None:
-    """Seconds between items entering the run (the runner paces lanes with it)."""
-    return parse_duration(invocation_config.get("interval") or raw.get("interval"))
+def item_interval(spec: AgentSpec) -> float | None:
+    """Seconds between items entering the run (the runner paces lanes with it): producer_config.interval,
+    or the agent-level `interval` of Go aixgo files."""
+    return parse_duration(spec.config.get("interval") or spec.raw.get("interval"))
 
 
 def split(text: str, fmt: str, *, where: str) -> list[Any]:

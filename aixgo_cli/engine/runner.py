@@ -208,7 +208,7 @@ class Runner:
             agents = lane_agents if workflow.orchestration is not None else _downstream(workflow, producer.name)
             lanes = [(f"{producer.name}[{index}]", item) for index, item in enumerate(items)]
             concurrency = params.concurrency or _lane_concurrency(workflow, agents)
-            interval = item_interval(producer.config, producer.raw)
+            interval = item_interval(producer)
             results.extend(run_lanes(walker, lanes, agents, concurrency, interval, ctx.cancelled))
         return results
 
