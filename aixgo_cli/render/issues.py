@@ -20,20 +20,36 @@ def issue_text(issue: Issue, lines: Sequence[str], style: Style) -> str:
     if 0 < issue.line <= len(lines):
         gutter = len(str(issue.line + 0))
         if issue.line > 1 and lines[issue.line - 2].strip():
-            out.append(style.dim(f" {issue.line - 1:>{gutter}} | ") + lines[issue.line - 2].expandtabs(1))
-        source = lines[issue.line - 1]
+            before, _ = _clip(lines[issue.line - 2], 1)
+            out.append(style.dim(f" {issue.line - 1:>{gutter}} | ") + before.expandtabs(1))
+        source, column = _clip(lines[issue.line - 1], issue.column)
         out.append(style.dim(f" {issue.line:>{gutter}} | ") + source.expandtabs(1))
         width = 1
         if issue.end_column and issue.end_column > issue.column:
-            width = issue.end_column - issue.column
+            width = min(issue.end_column - issue.column, len(source) - column + 1)
         else:
-            rest = source[issue.column - 1 :]
+            rest = source[column - 1 :]
             token = rest.split(":", 1)[0].split(" ", 1)[0] if rest else ""
             width = max(1, min(len(token), 60))
-        out.append(style.dim(f" {'':>{gutter}} | ") + " " * (issue.column - 1) + style.red("^" * width))
+        out.append(style.dim(f" {'':>{gutter}} | ") + " " * (column - 1) + style.red("^" * max(1, width)))
     if issue.hint:
         out.append(f"  {style.cyan('hint')}: {issue.hint}")
     return "\n".join(out)
+
+
+_EXCERPT_CHARS = 160
+
+
+def _clip(source: str, column: int) -> tuple[str, int]:
+    """A window of a long line around `column` (a minified or generated line can be megabytes long),
+    and the column within that window."""
+    if len(source) <= _EXCERPT_CHARS:
+        return source, column
+    start = max(0, column - 1 - _EXCERPT_CHARS // 3)
+    window = source[start : start + _EXCERPT_CHARS]
+    prefix = "..." if start else ""
+    suffix = "..." if start + _EXCERPT_CHARS < len(source) else ""
+    return prefix + window + suffix, column - start + len(prefix)
 
 
 def summary_text(files: int, errors: int, warnings: int, style: Style) -> str:

@@ -23,6 +23,7 @@ import yaml
 
 from aixgo_cli.schema.issues import Issue, PathPart
 from aixgo_cli.schema.yaml_errors import expansion_problem, line_col_of_offset, syntax_problem, tag_problem
+from aixgo_cli.schema.yaml_values import nesting_problem, node_problem
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 40
@@ -38,6 +39,8 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
+# Problems after which the data cannot (or must not) be built.
+_UNBUILDABLE = {"scalar-too-long", "key-too-long", "yaml-tag", "yaml-value"}
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,12 @@ def load_workflow_bytes(raw: bytes, name: str) -> LoadedWorkflow:
             "start from a template: aixgo init > workflow.yaml",
         )
     try:
+        # Depth first: composing recurses per level in C, so a deep file must be refused before that.
+        deep = nesting_problem(text, MAX_DEPTH)
+        if deep is not None:
+            return _fail(
+                name, text, "yaml-too-complex", deep.message, deep.hint, deep.line, deep.column, deep.column + 1
+            )
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
         problem = syntax_problem(text, exc)
@@ -162,7 +171,7 @@ def load_workflow_bytes(raw: bytes, name: str) -> LoadedWorkflow:
         loaded.issues.append(_issue(name, bomb.line, bomb.column, "yaml-too-complex", bomb.message, bomb.hint))
         return loaded
     _walk(loaded, root)
-    if any(i.code in {"scalar-too-long", "key-too-long"} for i in loaded.issues):
+    if any(i.code in _UNBUILDABLE for i in loaded.issues):
         return loaded
     try:
         data = yaml.load(text, Loader=yaml.CSafeLoader)
@@ -220,9 +229,15 @@ def _issue(
 def _walk(loaded: LoadedWorkflow, root: yaml.Node) -> None:
     """Duplicate keys, non-string keys, oversized scalars and YAML 1.1 traps, with their paths."""
     name = loaded.file
+    lines = loaded.lines
+    checked: set[int] = set()  # a node reached again through an alias is checked once
     stack: list[tuple[yaml.Node, tuple[PathPart, ...]]] = [(root, ())]
     while stack:
         node, path = stack.pop()
+        if id(node) not in checked:
+            checked.add(id(node))
+            if _refuse_node(loaded, node, lines, path):
+                continue
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, yaml.Node] = {}
             for key_node, value_node in node.value:
@@ -242,6 +257,9 @@ def _walk(loaded: LoadedWorkflow, root: yaml.Node) -> None:
                     )
                     continue
                 if key_node.tag == "tag:yaml.org,2002:merge":
+                    _refuse_merged(loaded, value_node, lines, path, checked)
+                    continue
+                if len(key_text) <= MAX_KEY_CHARS and _refuse_node(loaded, key_node, lines, path, is_key=True):
                     continue
                 if len(key_text) > MAX_KEY_CHARS:
                     loaded.issues.append(
@@ -289,6 +307,40 @@ def _walk(loaded: LoadedWorkflow, root: yaml.Node) -> None:
             stack.extend((child, (*path, index)) for index, child in enumerate(node.value))
         elif isinstance(node, yaml.ScalarNode):
             _check_scalar(loaded, node, path)
+
+
+def _refuse_node(
+    loaded: LoadedWorkflow, node: yaml.Node, lines: list[str], path: tuple[PathPart, ...], *, is_key: bool = False
+) -> bool:
+    """Record why a node cannot become data (a tag, or a value its tag cannot read); True if so."""
+    if isinstance(node, yaml.ScalarNode) and len(str(node.value)) > MAX_SCALAR_CHARS:
+        return False  # reported as too long; converting it would only cost time
+    found = node_problem(node, lines, is_key=is_key)
+    if found is None:
+        return False
+    code, problem = found
+    loaded.issues.append(
+        _issue(loaded.file, problem.line, problem.column, code, problem.message, problem.hint, path, problem.end_column)
+    )
+    return True
+
+
+def _refuse_merged(
+    loaded: LoadedWorkflow, node: yaml.Node, lines: list[str], path: tuple[PathPart, ...], checked: set[int]
+) -> None:
+    """What `<<:` merges is checked for tags and values only: its keys are reported where they are defined."""
+    pending = [(node, False)]
+    while pending:
+        current, is_key = pending.pop()
+        if id(current) in checked:
+            continue
+        checked.add(id(current))
+        if _refuse_node(loaded, current, lines, path, is_key=is_key):
+            continue
+        if isinstance(current, yaml.MappingNode):
+            pending.extend((part, part is key) for key, value in current.value for part in (key, value))
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend((child, False) for child in current.value)
 
 
 def _check_scalar(loaded: LoadedWorkflow, node: yaml.ScalarNode, path: tuple[PathPart, ...]) -> None:
