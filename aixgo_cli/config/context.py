@@ -57,11 +57,28 @@ class CheckContext:
         )
         inputs = data.get("inputs")
         self.declared_inputs: dict[str, Any] = inputs if isinstance(inputs, dict) else {}
-
-    @property
-    def members(self) -> set[str]:
+        # Built once: checks ask for it per reference, and rebuilding it each time made validation
+        # quadratic in the number of agents.
+        self.members: frozenset[str] = frozenset(self.agents) | frozenset(self.flows)
         """Names a pattern may refer to: agents and flows."""
-        return set(self.agents) | set(self.flows)
+        self._targeted_by: dict[str, set[str]] | None = None
+
+    def graph_sources(self, name: str) -> set[str]:
+        """The agents that feed `name` in the agent graph: those listing it in `outputs`, and its `inputs`."""
+        if self._targeted_by is None:
+            # One pass over every agent's outputs, on first use, instead of one pass per question.
+            self._targeted_by = {}
+            for other in self.agents.values():
+                outputs = other.body.get("outputs")
+                for output in outputs if isinstance(outputs, list) else ():
+                    target = ref_name(output, "target")
+                    if target is not None:
+                        self._targeted_by.setdefault(target, set()).add(other.name)
+        found = set(self._targeted_by.get(name, ()))
+        inputs = self.agents[name].body.get("inputs") if name in self.agents else None
+        if isinstance(inputs, list):
+            found.update(n for n in (ref_name(i, "source") for i in inputs) if n is not None)
+        return found
 
     def report(
         self,

@@ -107,7 +107,8 @@ def _check_contradictions(ctx: CheckContext) -> None:
 
 
 def _check_cycles(ctx: CheckContext) -> None:
-    successors = {name: set(targets) & set(ctx.agents) for name, targets in graph_edges(ctx).items()}
+    agents = ctx.agents.keys()
+    successors = {name: targets & agents for name, targets in graph_edges(ctx).items()}
     for agent in ctx.agents.values():
         for _, before in _refs(agent.body, "depends_on", "-"):
             if before in ctx.agents and before != agent.name:
@@ -144,7 +145,9 @@ def find_cycle(successors: dict[str, set[str]]) -> list[str] | None:
         if state.get(start):
             continue
         path: list[str] = []
-        stack: list[tuple[str, list[str]]] = [(start, sorted(successors.get(start, ())))]
+        # Successors are kept sorted in reverse and taken from the end: pop(0) would be quadratic in a
+        # node's fan-out.
+        stack: list[tuple[str, list[str]]] = [(start, sorted(successors.get(start, ()), reverse=True))]
         state[start] = 1
         path.append(start)
         while stack:
@@ -154,13 +157,13 @@ def find_cycle(successors: dict[str, set[str]]) -> list[str] | None:
                 path.pop()
                 state[node] = 2
                 continue
-            nxt = pending.pop(0)
+            nxt = pending.pop()
             if state.get(nxt) == 1:
                 return path[path.index(nxt) :]
             if not state.get(nxt):
                 state[nxt] = 1
                 path.append(nxt)
-                stack.append((nxt, sorted(successors.get(nxt, ()))))
+                stack.append((nxt, sorted(successors.get(nxt, ()), reverse=True)))
     return None
 
 

@@ -201,8 +201,8 @@ def _check_flow_cycles(ctx: CheckContext) -> None:
     cycle = find_cycle(successors)
     if cycle:
         loop = cycle
-        order = list(ctx.flows)
-        start = min(range(len(cycle)), key=lambda i: order.index(loop[i]))
+        order = {name: index for index, name in enumerate(ctx.flows)}
+        start = min(range(len(cycle)), key=lambda i: order[loop[i]])
         cycle = cycle[start:] + cycle[:start]
         ctx.error(
             ("flows", cycle[0]),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aixgo_cli.config.context import CheckContext, Named, ref_name
+from aixgo_cli.config.context import CheckContext, Named
 from aixgo_cli.config.planner_checks import check_planner
 from aixgo_cli.config.react_checks import check_react
 from aixgo_cli.schema.suggest import did_you_mean, did_you_mean_or_list, one_of
@@ -163,7 +163,7 @@ def _check_aggregator(ctx: CheckContext, agent: Named) -> None:
 
 def _check_weights(ctx: CheckContext, agent: Named, weights: dict[str, object]) -> None:
     # In the agent graph the aggregator's sources are known; a weight for anything else never applies.
-    feeding = _graph_sources(ctx, agent.name) if "orchestration" not in ctx.data else None
+    feeding = ctx.graph_sources(agent.name) if "orchestration" not in ctx.data else None
     for source in weights:
         path = ("agents", agent.index, "aggregator_config", "source_weights", source)
         if source not in ctx.members:
@@ -183,18 +183,6 @@ def _check_weights(ctx: CheckContext, agent: Named, weights: dict[str, object]) 
                 f"add '{source}' to its inputs, or remove the weight ({listed})",
                 at_key=True,
             )
-
-
-def _graph_sources(ctx: CheckContext, name: str) -> set[str]:
-    found: set[str] = set()
-    for other in ctx.agents.values():
-        outputs = other.body.get("outputs")
-        if isinstance(outputs, list) and any(ref_name(o, "target") == name for o in outputs):
-            found.add(other.name)
-    inputs = ctx.agents[name].body.get("inputs") if name in ctx.agents else None
-    if isinstance(inputs, list):
-        found.update(n for n in (ref_name(i, "source") for i in inputs) if n is not None)
-    return found
 
 
 def _check_producer(ctx: CheckContext, agent: Named) -> None:

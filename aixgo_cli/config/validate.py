@@ -12,6 +12,7 @@ from aixgo_cli.config.reference_checks import check_references
 from aixgo_cli.config.template_checks import check_templates
 from aixgo_cli.schema.issues import Issue
 from aixgo_cli.schema.positions import position
+from aixgo_cli.schema.suggest import suggestion_budget
 from aixgo_cli.schema.validator import schema_issues
 from aixgo_cli.schema.yaml_loader import LoadedWorkflow, load_workflow_bytes, load_workflow_file
 
@@ -35,6 +36,13 @@ class ValidationReport:
 
 
 def validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
+    # Suggestions compare a name with every candidate; the budget keeps a file with thousands of
+    # misspelt names among thousands of agents linear (see schema/suggest.py).
+    with suggestion_budget():
+        return _validate_loaded(loaded)
+
+
+def _validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
     issues = list(loaded.issues)
     if loaded.data is not None and not any(i.code in _FATAL_LOAD_CODES for i in issues):
         if not isinstance(loaded.data, dict):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+from functools import lru_cache
+
 import yaml
 
 from aixgo_cli.schema.issues import PathPart
@@ -74,9 +77,7 @@ def position_in_scalar(
     if not isinstance(node, yaml.ScalarNode) or not token or "\n" in token:
         return None
     occurrence = value.count(token, 0, offset)
-    line_starts = [0]
-    for source_line in source.splitlines(keepends=True):
-        line_starts.append(line_starts[-1] + len(source_line))
+    line_starts = _line_starts(source)
     start, end = node.start_mark, node.end_mark
     if end.line >= len(line_starts):
         return None
@@ -88,6 +89,16 @@ def position_in_scalar(
         if found == -1:
             return None
     absolute = begin + found
-    line = max(i for i, s in enumerate(line_starts) if s <= absolute)
+    line = bisect.bisect_right(line_starts, absolute) - 1
     column = absolute - line_starts[line] + 1
     return line + 1, column, column + len(token)
+
+
+@lru_cache(maxsize=2)
+def _line_starts(source: str) -> tuple[int, ...]:
+    """Offsets where each line of `source` starts. Computed once per text: every positioned template
+    problem needs them, and recomputing them per problem made validation quadratic."""
+    starts = [0]
+    for source_line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(source_line))
+    return tuple(starts)
