@@ -38,6 +38,35 @@ EXIT_CODE_MEANINGS: dict[ExitCode, tuple[str, str]] = {
 }
 
 
+# How a run ended, as an exit code: the one mapping `run`, `resume` (and any later front end) use.
+# A failed run exits with its error's own code (1, or 3 for a key the provider rejected).
+RUN_STATUS_EXIT_CODES: dict[str, ExitCode] = {
+    "completed": ExitCode.OK,
+    "paused": ExitCode.PAUSED_BUDGET,
+    "waiting": ExitCode.PAUSED_HUMAN,
+    "interrupted": ExitCode.INTERRUPTED,
+}
+
+
+def exit_code_for(status: str, error: AixgoError | None) -> ExitCode:
+    """The exit code of a run that ended with `status` (and, when it failed, `error`)."""
+    if status in RUN_STATUS_EXIT_CODES:
+        return RUN_STATUS_EXIT_CODES[status]
+    return error.exit_code if error is not None else ExitCode.STEP_FAILED
+
+
+def outcome_word(error: AixgoError) -> str:
+    """How to introduce this error's message: a pause, a wait or an interruption is an outcome the user
+    expected to be possible, not an error (`aixgo: paused: ...`, not `aixgo: error: paused`)."""
+    if isinstance(error, RunWaiting):
+        return "waiting"
+    if isinstance(error, RunPaused):
+        return "paused"
+    if isinstance(error, RunInterrupted):
+        return "interrupted"
+    return "error"
+
+
 class AixgoError(Exception):
     """Base of both roots. `message` says what is wrong; `hint` says what to do next."""
 

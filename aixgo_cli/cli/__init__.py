@@ -14,7 +14,7 @@ import typer
 
 from aixgo_cli import __version__
 from aixgo_cli.cli import state
-from aixgo_cli.errors import EXIT_CODE_MEANINGS, AixgoError, ExitCode
+from aixgo_cli.errors import EXIT_CODE_MEANINGS, AixgoError, ExitCode, outcome_word
 
 _EPILOG = (
     "\b\nExit codes:\n"
@@ -76,10 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.remove("--debug")
     from typer._click import exceptions as click_exceptions
 
+    _tolerant_stdout()
     try:
         result = app(args=args, prog_name="aixgo", standalone_mode=False)
     except AixgoError as error:
         return report_error(error)
+    except BrokenPipeError:
+        # The reader of stdout went away (`aixgo runs list | head`); what it read is all it wanted.
+        _quiet_if_stdout_closed()
+        return int(ExitCode.OK)
     except typer.Exit as done:
         return int(done.exit_code)
     except click_exceptions.ClickException as error:
@@ -101,6 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = int(result) if isinstance(result, int) else 0
     _quiet_if_stdout_closed()
     return code
+
+
+def _tolerant_stdout() -> None:
+    """A stdout that cannot encode some text (PYTHONIOENCODING=ascii, a C locale) shows it escaped
+    (\\u00e9) instead of failing after the run has done its work; stderr already behaves this way."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and getattr(sys.stdout, "errors", None) == "strict":
+        reconfigure(errors="backslashreplace")
 
 
 def _quiet_if_stdout_closed() -> None:
@@ -136,7 +149,8 @@ def report_error(error: AixgoError) -> int:
         from aixgo_cli.secrets.redaction import redact_exception_text
 
         sys.stderr.write(redact_exception_text(error, with_traceback=True) + "\n")
-    sys.stderr.write(f"aixgo: error: {_safe(error.message)}\n")
+    word = outcome_word(error)
+    sys.stderr.write(f"aixgo: {word}: {_safe(error.message.removeprefix(word + ': '))}\n")
     if error.hint:
         sys.stderr.write(f"  hint: {_safe(error.hint)}\n")
     return int(error.exit_code)

@@ -50,30 +50,31 @@ def run(
     replay: Path | None = typer.Option(None, "--replay", metavar="FILE", help="Answer model calls from this cassette."),
 ) -> int:
     from aixgo_cli.cli import run_support as support
+    from aixgo_cli.cli.limits import LimitOverrides
     from aixgo_cli.config.model import load_workflow
     from aixgo_cli.engine.capabilities import check_runnable
     from aixgo_cli.engine.inputs import resolve_variables
     from aixgo_cli.engine.runner import Runner, RunParams
-    from aixgo_cli.providers.model_ref import parse_duration
     from aixgo_cli.wiring import build_model_client, open_journal
 
+    support.check_output_options(json_out=json_out, events=events)
+    limits = LimitOverrides.from_options(
+        max_steps=max_steps, max_tokens=max_tokens, budget_usd=budget_usd, timeout=timeout, concurrency=concurrency
+    )
     loaded = load_workflow(workflow)
     check_runnable(loaded)  # before secrets: a missing capability is the first thing to hear about
     stdin = support.StdinOnce()
-    params = RunParams(
-        input=support.read_input(input_, stdin),
-        variables=resolve_variables(loaded, var),
-        max_steps=max_steps,
-        max_tokens=max_tokens,
-        max_cost_usd=budget_usd,
-        timeout_s=parse_duration(timeout, "--timeout") if timeout else None,
-        concurrency=concurrency,
-        record=str(record) if record else None,
-        replay=str(replay) if replay else None,
+    params = limits.over(
+        RunParams(
+            input=support.read_input(input_, stdin),
+            variables=resolve_variables(loaded, var),
+            record=str(record) if record else None,
+            replay=str(replay) if replay else None,
+        )
     )
 
     client, replayed = build_model_client(
-        loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
+        loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice_for(quiet=quiet)
     )
     events_out = support.open_events(events)
     with open_journal(db) as journal:
@@ -83,7 +84,7 @@ def run(
             support.make_sink(events_out, quiet=quiet, stream=stream),
             stdin_reader=stdin,
             stream=stream,
-            stdout_reserved=json_out,
+            stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
         )
         code = support.drive(
             runner,
@@ -92,6 +93,7 @@ def run(
             json_out=json_out,
             quiet=quiet,
             replayed=replayed,
+            result_to_stdout=events != "-",
         )
     return _report_and_exit(runner, code)
 
@@ -116,15 +118,17 @@ def resume(
     ),
     db: Path | None = typer.Option(None, "--db", metavar="PATH", help="Journal database (default: under AIXGO_HOME)."),
 ) -> int:
-    from dataclasses import replace
-
     from aixgo_cli.cli import run_support as support
+    from aixgo_cli.cli.limits import LimitOverrides
     from aixgo_cli.config.model import load_workflow
     from aixgo_cli.engine.runner import Runner, RunParams
     from aixgo_cli.errors import UserError
-    from aixgo_cli.providers.model_ref import parse_duration
     from aixgo_cli.wiring import build_model_client, open_journal
 
+    support.check_output_options(json_out=json_out, events=events)
+    limits = LimitOverrides.from_options(
+        max_steps=max_steps, max_tokens=max_tokens, budget_usd=budget_usd, timeout=timeout
+    )
     journal = open_journal(db)
     try:
         run = journal.find_run(run_id)
@@ -138,18 +142,11 @@ def resume(
                 f"the workflow of run {run.run_id} is gone: {path}", hint="put the file back at that path to resume"
             )
         loaded = load_workflow(path)
-        params = RunParams.from_json(run.params_json)
-        params = replace(
-            params,
-            max_steps=max_steps or params.max_steps,
-            max_tokens=max_tokens or params.max_tokens,
-            max_cost_usd=budget_usd or params.max_cost_usd,
-            timeout_s=parse_duration(timeout, "--timeout") if timeout else params.timeout_s,
-        )
+        params = limits.over(RunParams.from_json(run.params_json))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
         client, replayed = build_model_client(
-            loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
+            loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice_for(quiet=quiet)
         )
         events_out = support.open_events(events)
         runner = Runner(
@@ -159,7 +156,7 @@ def resume(
             stdin_reader=None,
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,
-            stdout_reserved=json_out,
+            stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
         )
         code = support.drive(
             runner,
@@ -168,6 +165,7 @@ def resume(
             json_out=json_out,
             quiet=quiet,
             replayed=replayed,
+            result_to_stdout=events != "-",
         )
     finally:
         journal.close()

@@ -12,15 +12,16 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
 from aixgo_cli.agents.base import as_text
+from aixgo_cli.config.text_files import decode_text, read_text_file
 from aixgo_cli.engine.runner import Runner, RunOutcome
-from aixgo_cli.errors import ExitCode, UserError
+from aixgo_cli.errors import ExitCode, UserError, exit_code_for
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
 
@@ -32,14 +33,7 @@ def read_input(spec: str | None, stdin: Callable[[], str]) -> Any:
     if spec == "-":
         return stdin()
     if spec.startswith("@"):
-        path = Path(spec[1:])
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UserError(
-                f"--input {spec}: cannot read {path}: {exc.strerror}",
-                hint="give a readable file after @, or the text itself",
-            ) from None
+        return read_text_file(Path(spec[1:]), f"--input {spec}", "give a readable file after @, or the text itself")
     return spec
 
 
@@ -54,8 +48,26 @@ class StdinOnce:
             if sys.stdin is None or sys.stdin.closed:
                 self._text = ""
             else:
-                self._text = sys.stdin.read()
+                buffer = getattr(sys.stdin, "buffer", None)
+                if buffer is None:
+                    self._text = sys.stdin.read()
+                else:  # bytes, so that text that is not UTF-8 is a clear error; newlines as text mode reads them
+                    self._text = decode_text(buffer.read(), "stdin").replace("\r\n", "\n").replace("\r", "\n")
         return self._text
+
+
+def check_output_options(*, json_out: bool, events: str | None) -> None:
+    """stdout carries one thing: the result, the --json object, or the --events stream."""
+    if json_out and events == "-":
+        raise UserError(
+            "--events - and --json both want stdout",
+            hint="write the events to a file (--events events.jsonl), or leave out --json",
+        )
+
+
+def stdout_reserved(*, json_out: bool, events: str | None) -> bool:
+    """True when stdout carries a machine-readable stream, so loggers aimed at stdout write to stderr."""
+    return json_out or events == "-"
 
 
 def open_events(target: str | None) -> TextIO | None:
@@ -94,9 +106,16 @@ def announce(run_id: str, *, resumed: bool, quiet: bool) -> None:
     sys.stderr.flush()
 
 
-def finish(outcome: RunOutcome, *, json_out: bool, quiet: bool, replayed: Path | None) -> int:
-    """Print the result and return the exit code (the error, if any, is printed by the caller)."""
+def finish(
+    outcome: RunOutcome, *, json_out: bool, quiet: bool, replayed: Path | None, result_to_stdout: bool = True
+) -> int:
+    """Print the result and return the exit code (the error, if any, is printed by the caller).
+
+    The run's status is final before anything is printed: a stdout that went away (`| head`) or cannot
+    encode the result changes what is shown, never how the run ended or its exit code.
+    """
     spent = outcome.spent
+    written = True
     if json_out:
         payload = {
             "run_id": outcome.run_id,
@@ -113,13 +132,11 @@ def finish(outcome: RunOutcome, *, json_out: bool, quiet: bool, replayed: Path |
             },
             "replayed_from": str(replayed) if replayed else None,
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
-    elif outcome.status == "completed" and not outcome.wrote_stdout:
+        written = write_stdout([_json_for_stdout(payload) + "\n"])
+    elif result_to_stdout and outcome.status == "completed" and not outcome.wrote_stdout:
         result = outcome.result
         lines = result if isinstance(result, list) else [result]
-        for line in lines:
-            sys.stdout.write(as_text(line) + "\n")
-    sys.stdout.flush()
+        written = write_stdout(as_text(line) + "\n" for line in lines)
     if not quiet:
         cost = f", ${spent.cost_usd:.4f}" if spent.cost_usd else ""
         unknown = (
@@ -132,15 +149,51 @@ def finish(outcome: RunOutcome, *, json_out: bool, quiet: bool, replayed: Path |
             f"aixgo: run {outcome.run_id} {outcome.status}: {spent.steps} new steps{cached}, "
             f"{spent.tokens} tokens{cost}{unknown}\n"
         )
-    if outcome.status == "completed":
-        return int(ExitCode.OK)
-    if outcome.status == "paused":
-        return int(ExitCode.PAUSED_BUDGET)
-    if outcome.status == "waiting":
-        return int(ExitCode.PAUSED_HUMAN)
-    if outcome.status == "interrupted":
-        return int(ExitCode.INTERRUPTED)
-    return int(outcome.error.exit_code) if outcome.error else int(ExitCode.STEP_FAILED)
+        if not written:
+            sys.stderr.write(
+                f"aixgo: stdout was closed before the whole result was written; "
+                f"see it with: aixgo runs show {outcome.run_id} --json\n"
+            )
+    return int(exit_code_for(outcome.status, outcome.error))
+
+
+def write_stdout(lines: Iterable[str]) -> bool:
+    """Write `lines` on stdout (line by line, so a closed pipe is noticed early) and flush; False when
+    its reader has gone (`| head`), after which stdout points at /dev/null so later writes and the
+    interpreter's final flush stay quiet."""
+    try:
+        for line in lines:
+            sys.stdout.write(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return False
+    return True
+
+
+def silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file (a test's capture): nothing will flush into a closed pipe
+    finally:
+        os.close(devnull)
+
+
+def _json_for_stdout(payload: dict[str, Any]) -> str:
+    """One JSON line; escaped to ASCII when stdout's encoding cannot carry the text (it stays valid JSON)."""
+    text = json.dumps(payload, ensure_ascii=False)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return json.dumps(payload, ensure_ascii=True)
+    return text
+
+
+def auto_replay_notice_for(*, quiet: bool) -> Callable[[list[str], Path], None]:
+    """The notice that a cassette replaces a missing key; --quiet keeps it off stderr."""
+    return (lambda missing, cassette: None) if quiet else auto_replay_notice
 
 
 def auto_replay_notice(missing: list[str], cassette: Path) -> None:
@@ -158,12 +211,13 @@ def drive(
     json_out: bool,
     quiet: bool,
     replayed: Path | None,
+    result_to_stdout: bool = True,
 ) -> int:
     """Run or resume under the signal handlers, print the outcome, and return the exit code."""
     runner.announced = lambda run_id: announce(run_id, resumed=resumed, quiet=quiet)
     with interrupts_as_keyboard_interrupt():
         outcome = go(runner)
-    return finish(outcome, json_out=json_out, quiet=quiet, replayed=replayed)
+    return finish(outcome, json_out=json_out, quiet=quiet, replayed=replayed, result_to_stdout=result_to_stdout)
 
 
 def hard_exit_if_threads_linger(code: int) -> None:
