@@ -18,8 +18,9 @@ from aixgo_cli.store.sqlite_journal import SqliteJournal
 CASSETTE_SUFFIX = ".cassette.jsonl"
 
 
-def open_journal(db: Path | None) -> SqliteJournal:
-    return SqliteJournal(db if db is not None else default_db_path())
+def open_journal(db: Path | None, *, read_only: bool = False) -> SqliteJournal:
+    """The journal file; `read_only` opens an existing one without creating or changing anything."""
+    return SqliteJournal(db if db is not None else default_db_path(), read_only=read_only)
 
 
 def required_secrets(workflow: Workflow) -> list[str]:

@@ -29,13 +29,17 @@ def list_runs(
     db: Path | None = DB_OPTION,
 ) -> int:
     from aixgo_cli.errors import UserError
+    from aixgo_cli.paths import default_db_path
     from aixgo_cli.store.records import RUN_STATUSES
     from aixgo_cli.wiring import open_journal
 
     if status is not None and status not in RUN_STATUSES:
         raise UserError(f"--status {status}: not a run status", hint=f"use one of: {', '.join(RUN_STATUSES)}")
-    with open_journal(db) as journal:
-        runs = journal.list_runs(limit=limit, status=status)  # type: ignore[arg-type]
+    if db is None and not default_db_path().exists():
+        runs = []  # no run has been recorded yet; listing creates nothing
+    else:
+        with open_journal(db, read_only=True) as journal:
+            runs = journal.list_runs(limit=limit, status=status)  # type: ignore[arg-type]
     if json_out:
         for run in runs:
             row = asdict(run)
@@ -68,9 +72,10 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="One JSON object instead of text."),
     db: Path | None = DB_OPTION,
 ) -> int:
+    from aixgo_cli.store.records import journal_json
     from aixgo_cli.wiring import open_journal
 
-    with open_journal(db) as journal:
+    with open_journal(db, read_only=True) as journal:
         run = journal.find_run(run_id)
         units = journal.list_units(run.run_id)
         calls = journal.list_calls(run.run_id)
@@ -81,7 +86,7 @@ def show(
     if json_out:
         payload = asdict(run)
         payload.pop("params_json")  # holds the run's input, which may be large; `runs export` keeps it
-        payload["result"] = json.loads(run.result_json) if run.result_json else None
+        payload["result"] = journal_json(run.result_json, "the run's result") if run.result_json else None
         payload.pop("result_json")
         payload["steps_detail"] = [
             {
@@ -151,7 +156,7 @@ def export(
 ) -> int:
     from aixgo_cli.wiring import open_journal
 
-    with open_journal(db) as journal:
+    with open_journal(db, read_only=True) as journal:
         run = journal.find_run(run_id)
         journal.export_run(run.run_id, dest)
     sys.stderr.write(f"exported {run.run_id} to {dest}; resume it with: aixgo resume {run.run_id} --db {dest}\n")

@@ -23,6 +23,7 @@ from aixgo_cli.events import LLMCalled, ToolCalled
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.store.records import journal_json
 from aixgo_cli.tools.toolbox import Tool, ToolCallError, parse_arguments, result_text
 
 
@@ -41,7 +42,7 @@ class JournaledModel:
         recorded = ctx.journal.get_call(ctx.run_id, call_key)
         if recorded is not None and recorded.status == "completed" and recorded.request_json == request_json:
             assert recorded.response_json is not None
-            response = ChatResponse.from_json(json.loads(recorded.response_json))
+            response = ChatResponse.from_json(journal_json(recorded.response_json, "a recorded model reply"))
             self.usage = self.usage + response.usage
             self._emit(request, response, cached=True, duration_ms=0.0)
             return response
@@ -112,7 +113,7 @@ class JournaledTools:
         approval_key = call_key + APPROVAL_SUFFIX
         recorded = ctx.journal.get_call(ctx.run_id, approval_key)
         if recorded is not None and recorded.status == "completed" and recorded.response_json is not None:
-            answer: str = json.loads(recorded.response_json)["answer"]
+            answer: str = journal_json(recorded.response_json, "a recorded answer")["answer"]
             return answer
         question = f"may agent call tool '{name}' with {redact(arguments_json)}?"
         if recorded is None:
@@ -150,7 +151,7 @@ class JournaledTools:
         if recorded is not None and recorded.request_json == request_json:
             if recorded.status == "completed" and recorded.response_json is not None:
                 self._emit(name, cached=True, ok=True, duration_ms=0.0)
-                text: str = json.loads(recorded.response_json)["result"]
+                text: str = journal_json(recorded.response_json, "a recorded tool result")["result"]
                 return text
             if (
                 recorded.status == "intent"

@@ -33,7 +33,7 @@ from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import RunRecord, RunStatus
+from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json
 
 PARAMS_VERSION = 1
 LEASE_TTL_S = 30.0
@@ -60,7 +60,9 @@ class RunParams:
 
     @classmethod
     def from_json(cls, text: str) -> RunParams:
-        data = json.loads(text)
+        data = journal_json(text, "the run's parameters")
+        if not isinstance(data, dict):
+            raise journal_damaged("the run's parameters are not a JSON object")
         if data.get("version", 1) > PARAMS_VERSION:
             raise UserError("this run was started by a newer aixgo", hint="upgrade aixgo to resume it")
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})

@@ -25,7 +25,7 @@ from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, Us
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
 from aixgo_cli.providers.types import Usage
 from aixgo_cli.secrets.redaction import redact
-from aixgo_cli.store.records import UnitRecord
+from aixgo_cli.store.records import UnitRecord, journal_json
 from aixgo_cli.tools.toolbox import Tool, build_tools
 
 
@@ -99,7 +99,7 @@ class UnitRunner:
         done = ctx.journal.get_completed_unit(ctx.run_id, key)
         if done is not None:
             assert done.output_json is not None
-            output = json.loads(done.output_json)
+            output = journal_json(done.output_json, f"the output of step {place}")
             ctx.budget.add_step(cached=True)
             ctx.emit(
                 StepFinished(

@@ -16,7 +16,7 @@ import os
 import time
 from dataclasses import dataclass
 from enum import Enum
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 RunStatus = Literal["running", "completed", "failed", "paused", "interrupted", "waiting"]
 UnitStatus = Literal["started", "completed", "failed"]
@@ -193,3 +193,21 @@ def check_json(field: str, text: str | None) -> None:
 def check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{field} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def journal_damaged(what: str) -> Exception:
+    """The error for journal content aixgo never writes: the file was changed outside aixgo (exit 2)."""
+    from aixgo_cli.errors import UserError
+
+    return UserError(
+        f"the journal is damaged: {what}",
+        hint="it was changed outside aixgo: restore it from a backup, or pass --db with another file",
+    )
+
+
+def journal_json(text: str, what: str) -> Any:
+    """A JSON column read back from the journal; text that does not parse is damage, not a crash."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise journal_damaged(f"invalid JSON in {what} ({exc})") from None

@@ -11,6 +11,12 @@
   SQLITE_BUSY on lock upgrade; `with conn:` commits on success and rolls back on any exception
   (never a commit in `finally`, which would commit half of a failed unit).
 * Setup is lazy: nothing touches the disk until the first operation, which also applies migrations.
+* Read-only opening (`runs list/show/export`): the file must exist and nothing is created or migrated.
+  A journal no process has open (no -wal file beside it) is read `immutable=1`, which needs no -wal or
+  -shm file and so works on a read-only mount; one in use is opened `mode=ro` to see the writer's
+  committed work, falling back to `immutable=1` when its -shm file cannot be opened.
+* Damage is an input problem, not a bug: a missing table, a file that is not a database or one cut
+  short is a UserError (exit 2) naming the file.
 """
 
 from __future__ import annotations
@@ -68,12 +74,86 @@ def translate(exc: sqlite3.DatabaseError, where: Path) -> Exception | None:
             f"cannot write the journal {where} ({exc})",
             hint="check the file's permissions with `aixgo doctor`, or pass --db with a writable path",
         )
+    if isinstance(exc, sqlite3.OperationalError) and str(exc).startswith(("no such table", "no such column")):
+        return damaged(where, str(exc))
     if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
         return RunError(
             f"writing the journal {where} failed ({exc}); completed steps are kept",
             hint="free disk space, then resume the run with `aixgo resume RUN_ID`",
         )
     return None
+
+
+def damaged(where: Path, what: str) -> UserError:
+    return UserError(
+        f"the journal {where} is damaged ({what})",
+        hint="it was changed outside aixgo: restore it from a backup, or pass --db with another file",
+    )
+
+
+def _expected_tables() -> set[str]:
+    """Every table the migrations create: a journal missing one of them was damaged."""
+    import re
+
+    from aixgo_cli.store.migrations import MIGRATIONS
+
+    found = set()
+    for _, sql in MIGRATIONS:
+        found.update(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", sql, flags=re.IGNORECASE))
+    return found
+
+
+def check_tables(conn: sqlite3.Connection, where: Path) -> None:
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = sorted(_expected_tables() - present)
+    if missing:
+        raise damaged(where, f"missing table{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """Open an existing journal without writing anything (see the module docstring)."""
+    from aixgo_cli.store.migrations import FORMAT_VERSION, check_format
+
+    if not path.is_file():
+        raise UserError(
+            f"no journal at {path}",
+            hint="runs are recorded by `aixgo run`; pass --db with the journal file it used",
+        )
+    uri = path.resolve().as_uri()
+    immutable = f"{uri}?immutable=1"
+    if not Path(f"{path}-wal").exists():
+        # No writer has the journal open (an open WAL journal always has its -wal file), and `mode=ro`
+        # would create the -wal and -shm files: read the file as it is instead.
+        conn = sqlite3.connect(immutable, uri=True, check_same_thread=False)
+    else:
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            if not getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+                raise
+            conn = sqlite3.connect(immutable, uri=True, check_same_thread=False)
+    conn.isolation_level = None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("BEGIN")
+        with conn:
+            version = check_format(conn, str(path))
+        if version == 0:
+            raise UserError(
+                f"{path} holds no aixgo journal (an empty database)",
+                hint="pass --db with the journal file `aixgo run` used",
+            )
+        if version != FORMAT_VERSION:
+            raise UserError(
+                f"the journal {path} has format {version}; this aixgo reads format {FORMAT_VERSION}",
+                hint="any `aixgo run` or `aixgo resume` with this --db upgrades it",
+            )
+        check_tables(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 @contextmanager
@@ -107,8 +187,9 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
 class Database:
     """One lazily opened connection, shared by threads under a lock (the engine may run steps in threads)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         self._conn: sqlite3.Connection | None = None
         self._closed = False
         self.lock = threading.RLock()
@@ -123,6 +204,10 @@ class Database:
                 f"SQLite {sqlite3.sqlite_version} is too old for the journal (needs 3.35 or newer)",
                 hint="use a Python build linked against a newer SQLite (python.org and most distros are)",
             )
+        if self.read_only:
+            with translated_errors(self.path):
+                self._conn = _open_read_only(self.path)
+            return self._conn
         try:
             create_private_file(self.path)
         except OSError as exc:
@@ -144,6 +229,7 @@ class Database:
                 conn.execute("PRAGMA wal_autocheckpoint = 256")
                 conn.execute(f"PRAGMA journal_size_limit = {2 * 1024 * 1024}")
                 migrate(conn, str(self.path))
+                check_tables(conn, self.path)
             except BaseException:
                 conn.close()
                 raise

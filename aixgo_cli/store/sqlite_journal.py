@@ -81,8 +81,8 @@ WHERE run = ? AND call_key = ? AND status = 'intent'
 class SqliteJournal(SqliteRuns):
     """A journal in one SQLite file. Cheap to construct: the file is opened on first use."""
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        super().__init__(Database(Path(path)), clock)
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time, read_only: bool = False) -> None:
+        super().__init__(Database(Path(path), read_only=read_only), clock)
 
     @property
     def path(self) -> Path:
