@@ -115,6 +115,7 @@ class Token(Event):
     kind: ClassVar[str] = "token"
     agent: str
     text: str
+    place: str = ""  # the step streaming, so replies of parallel steps can be told apart
 
 
 @dataclass(frozen=True)

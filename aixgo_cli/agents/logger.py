@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,18 +29,35 @@ def prepare_file_sinks(paths_to_replace: list[Path]) -> None:
 
 def log_item(invocation: Invocation) -> Any:
     config = invocation.spec.config
-    sink = config.get("sink", "stdout")
-    if sink == "stdout" and invocation.extras.get("stdout_reserved"):
-        sink = "stderr"  # `--json` promises one JSON object on stdout and nothing else
-    fmt = config.get("format", "text")
     value = invocation.payload
+    sink = _write(config, _line(config, value, invocation.extras.get("lane_item")), invocation.extras)
+    invocation.extras["wrote_stdout"] = sink == "stdout"
+    return value
+
+
+def rewrite_stdout_line(config: Mapping[str, Any], value: Any, lane_item: Any, stdout_reserved: bool) -> bool:
+    """Write again the line a stdout logger wrote for an item before the run was resumed (its output is
+    its input, so the journaled output is the value). True if a line went to stdout."""
+    if config.get("sink", "stdout") != "stdout" or stdout_reserved:
+        return False
+    return _write(config, _line(config, value, lane_item), {}) == "stdout"
+
+
+def _line(config: Mapping[str, Any], value: Any, lane_item: Any) -> str:
+    fmt = config.get("format", "text")
     if fmt == "jsonl" and config.get("with_item"):
-        record = {"item": _jsonable(invocation.extras.get("lane_item")), "result": _jsonable(value)}
-        line = json.dumps(record, ensure_ascii=False)
-    elif fmt == "jsonl":
-        line = json.dumps(_jsonable(value), ensure_ascii=False)
-    else:
-        line = str(config.get("prefix", "")) + as_text(value).replace("\r\n", "\n")
+        record = {"item": _jsonable(lane_item), "result": _jsonable(value)}
+        return json.dumps(record, ensure_ascii=False)
+    if fmt == "jsonl":
+        return json.dumps(_jsonable(value), ensure_ascii=False)
+    return str(config.get("prefix", "")) + as_text(value).replace("\r\n", "\n")
+
+
+def _write(config: Mapping[str, Any], line: str, extras: Mapping[str, Any]) -> str:
+    """Write one line to the logger's sink; returns the sink used."""
+    sink = str(config.get("sink", "stdout"))
+    if sink == "stdout" and extras.get("stdout_reserved"):
+        sink = "stderr"  # `--json` promises one JSON object on stdout and nothing else
     with _write_lock:
         if sink == "file":
             path = Path(str(config["path"]))
@@ -58,8 +76,7 @@ def log_item(invocation: Invocation) -> Any:
                     "the output pipe was closed by its reader",
                     hint="continue with: aixgo resume RUN_ID",
                 ) from None
-    invocation.extras["wrote_stdout"] = sink == "stdout"
-    return value
+    return sink
 
 
 def _jsonable(value: Any) -> Any:

@@ -34,6 +34,9 @@ class RunContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     wrote_stdout: bool = False
     stdout_reserved: bool = False  # --json owns stdout: loggers aimed at stdout write to stderr
+    # On resume, stdout loggers write again the lines of items finished before, so the resumed run's
+    # stdout holds the whole result (`run > out; resume > out` loses nothing).
+    replay_stdout: bool = False
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

@@ -176,6 +176,7 @@ class Runner:
             stream=self.stream,
             rerun_interrupted_tools=self.rerun_interrupted_tools,
             stdout_reserved=self.stdout_reserved,
+            replay_stdout=resumed,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
         )
         self.current = ctx

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation
+from aixgo_cli.agents.logger import rewrite_stdout_line
 from aixgo_cli.agents.registry import agent_for
 from aixgo_cli.config.model import AgentSpec, stable_hash
 from aixgo_cli.engine.context import RunContext
@@ -115,6 +116,8 @@ class UnitRunner:
                     preview=describe_payload(output),
                 )
             )
+            if spec.role == "logger" and ctx.replay_stdout:
+                ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.stdout_reserved)
             return output
         ctx.check_cancelled()
         ctx.budget.begin_step()
@@ -142,7 +145,9 @@ class UnitRunner:
             render=ctx.templates.render,
             run_input=ctx.run_input,
             stdin_reader=ctx.stdin_reader,
-            on_token=(lambda text: ctx.emit(Token(run_id=ctx.run_id, at=time.time(), agent=spec.name, text=text)))
+            on_token=(
+                lambda text: ctx.emit(Token(run_id=ctx.run_id, at=time.time(), agent=spec.name, text=text, place=place))
+            )
             if ctx.stream
             else None,
             idempotency_key=f"{ctx.run_id}/{key}",

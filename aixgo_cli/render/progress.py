@@ -22,6 +22,7 @@ class EventSink:
         self._lock = threading.Lock()
         self._console: Any = None
         self._midline = False
+        self._streaming: str | None = None  # the step whose tokens were written last
         if progress and not quiet:
             from rich.console import Console
 
@@ -34,29 +35,54 @@ class EventSink:
                 self.events_out.flush()
             if isinstance(event, Token):
                 if self.stream_tokens:
-                    sys.stderr.write(redact(event.text))
-                    sys.stderr.flush()
-                    self._midline = not event.text.endswith("\n")
+                    self._token(event)
                 return
+            self.end_line()
             if self._console is not None:
                 self._progress(event)
 
-    def _progress(self, event: Event) -> None:
+    def _token(self, event: Token) -> None:
+        """Each step's reply on lines of its own, labelled with the step, when steps stream in parallel."""
+        label = event.place or event.agent
+        text = redact(event.text)
+        if label != self._streaming:
+            self.end_line()
+            sys.stderr.write(f"{label}: ")
+            self._streaming = label
+            self._midline = True
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        if text:
+            self._midline = not text.endswith("\n")
+
+    def end_line(self) -> None:
+        """Finish a streamed line that has no newline yet, so what follows starts on its own line."""
         if self._midline:
             sys.stderr.write("\n")
+            sys.stderr.flush()
             self._midline = False
+        self._streaming = None
+
+    def _progress(self, event: Event) -> None:
+        from rich.text import Text  # never markup: step names and error messages may hold `[`
+
         console = self._console
         if isinstance(event, StepFinished):
             if event.cached:
-                console.print(f"  [dim]↺ {event.place}  (from the journal)[/dim]")
+                console.print(Text(f"  ↺ {event.place}  (from the journal)", style="dim"))
             else:
                 cost = f"  ${event.cost_usd:.4f}" if event.cost_usd else ""
                 tokens = f"  {event.tokens} tok" if event.tokens else ""
                 console.print(
-                    f"  [green]✓[/green] {event.place}  [dim]{event.duration_ms / 1000:.1f}s{tokens}{cost}[/dim]"
+                    Text.assemble(
+                        "  ",
+                        ("✓", "green"),
+                        f" {event.place}  ",
+                        (f"{event.duration_ms / 1000:.1f}s{tokens}{cost}", "dim"),
+                    )
                 )
         elif isinstance(event, StepFailed):
-            console.print(f"  [red]✗[/red] {event.place}: {redact(event.error)}", markup=False)
+            console.print(Text.assemble("  ", ("✗", "red"), f" {event.place}: {redact(event.error)}"))
 
     def summary(self, event: RunFinished) -> str:
         cost = f", ${event.cost_usd:.4f}" if event.cost_usd else ""
