@@ -342,3 +342,58 @@ def test_a_closed_output_pipe_interrupts_the_run_quietly_and_resume_finishes(cli
         assert "the output pipe was closed by its reader" in err
         run_id = next(r["run_id"] for r in cli.runs() if r["status"] == "interrupted")
         assert cli.run("resume", run_id).returncode == 0
+
+
+def _stdout_pipeline(cli: Cli, stub: StubModelServer) -> str:
+    text = PIPELINE.format(service=stub_service(stub)).replace(
+        "{sink: file, path: out.jsonl, format: jsonl}", "{sink: stdout, format: jsonl}"
+    )
+    cli.write("wf.yaml", text)
+    return "wf.yaml"
+
+
+def test_resume_prints_the_complete_result_so_redirecting_loses_nothing(cli: Cli, stub: StubModelServer) -> None:
+    workflow = _stdout_pipeline(cli, stub)
+    first = cli.run("run", workflow, "--input", "a\nb\nc\nd", "--max-steps", "6")
+    assert first.returncode == 4, first.stderr
+    assert "aixgo: paused: the step limit (6) is reached" in first.stderr  # an outcome, not an error
+    assert "error: paused" not in first.stderr
+    run_id = cli.runs()[0]["run_id"]
+    before = first.stdout.splitlines()
+    refused = cli.run("resume", run_id, "--max-steps", "0")
+    assert refused.returncode == 2 and "--max-steps 0: must be a whole number of 1 or more" in refused.stderr
+    done = cli.run("resume", run_id, "--max-steps", "50")  # `run > out; resume > out`: out is complete
+    assert done.returncode == 0, done.stderr
+    lines = sorted(json.loads(line) for line in done.stdout.splitlines())
+    assert lines == [f"stub: Answer briefly: {item}" for item in "abcd"]
+    assert set(before) <= set(done.stdout.splitlines())
+    assert stub.stats()["total"] == 4  # replaying the lines called no model again
+
+
+def test_a_completed_run_stays_completed_when_stdout_cannot_take_the_result(cli: Cli, stub: StubModelServer) -> None:
+    cli.write(
+        "one.yaml", f"version: 1\nname: one\n{stub_service(stub)}agents:\n  - {{name: a, role: react, model: stub}}\n"
+    )
+    ascii_out = cli.run("run", "one.yaml", "--input", "café ☕", env={"PYTHONIOENCODING": "ascii"})
+    assert ascii_out.returncode == 0, ascii_out.stderr
+    assert ascii_out.stdout == "stub: caf\\xe9 \\u2615\n"
+    as_json = cli.run("run", "one.yaml", "--input", "café", "--json", env={"PYTHONIOENCODING": "ascii"})
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["result"] == "stub: café"
+
+    process = cli.popen("run", "one.yaml", "--input", "gone")
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader left before the result was written (`| head` that ended early)
+    err = process.stderr.read()
+    process.wait(timeout=60)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "internal error" not in err
+    assert "stdout was closed before the whole result was written" in err
+    assert cli.runs()[0]["status"] == "completed"
+
+
+def test_events_on_stdout_carry_only_events(cli: Cli, stub: StubModelServer) -> None:
+    done = cli.run("run", _stdout_pipeline(cli, stub), "--input", "a\nb", "--events", "-")
+    assert done.returncode == 0, done.stderr
+    kinds = [json.loads(line)["kind"] for line in done.stdout.splitlines()]  # every stdout line is an event
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert done.stderr.count("stub: Answer briefly:") == 2  # the stdout logger moved to stderr
