@@ -34,7 +34,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, tuple[str, str]] = {
     ExitCode.CREDENTIALS: ("credentials or configuration: missing secret, key rejected", "yes"),
     ExitCode.PAUSED_BUDGET: ("paused: budget (money, tokens, steps, time) reached", "yes, with a new budget"),
     ExitCode.PAUSED_HUMAN: ("paused: waiting for a human answer", "yes, with --answer"),
-    ExitCode.INTERRUPTED: ("interrupted (SIGINT/SIGTERM); journal flushed", "yes"),
+    ExitCode.INTERRUPTED: ("interrupted (SIGINT/SIGTERM, or stdout closed mid-run); journal flushed", "yes"),
 }
 
 
