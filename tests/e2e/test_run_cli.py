@@ -285,6 +285,9 @@ def test_the_quick_start_workflow_replays_its_cassette_without_a_key(cli: Cli) -
     assert outcome["usage"]["cost_usd"] == 0  # replayed answers cost nothing
     assert outcome["usage"]["prompt_tokens"] > 0
     assert "OPENAI_API_KEY not set: replaying" in done.stderr
+    quiet = cli.run("run", str(REPO / "workflows" / "ticket-summaries.yaml"), "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""  # --quiet: no notice, run id or summary
+    assert len(quiet.stdout.splitlines()) == 3
 
 
 def two_steps_finished(events: Path) -> Callable[[], bool]:
