@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import bisect
+import weakref
 from functools import lru_cache
 
 import yaml
 
 from aixgo_cli.schema.issues import PathPart
+
+# Per-mapping indexes, built on first use and dropped with the node tree (see `_child`).
+_values_by_key: weakref.WeakKeyDictionary[yaml.MappingNode, dict[str, yaml.Node]] = weakref.WeakKeyDictionary()
+_keys_by_name: weakref.WeakKeyDictionary[yaml.MappingNode, dict[str, yaml.Node]] = weakref.WeakKeyDictionary()
 
 
 def node_at(root: yaml.Node | None, path: tuple[PathPart, ...] | list[PathPart]) -> yaml.Node | None:
@@ -27,9 +32,14 @@ def key_node_at(root: yaml.Node | None, path: tuple[PathPart, ...] | list[PathPa
         return None
     parent = node_at(root, path[:-1])
     if isinstance(parent, yaml.MappingNode):
-        for key, _ in parent.value:
-            if isinstance(key, yaml.ScalarNode) and str(key.value) == path[-1]:
-                return key
+        index = _keys_by_name.get(parent)
+        if index is None:
+            index = {}
+            for key, _ in parent.value:
+                if isinstance(key, yaml.ScalarNode):
+                    index.setdefault(str(key.value), key)  # the first spelling of a duplicate key
+            _keys_by_name[parent] = index
+        return index.get(path[-1])
     return None
 
 
@@ -52,11 +62,13 @@ def position(
 
 def _child(node: yaml.Node | None, part: PathPart) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-        found = None
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and str(key.value) == part:
-                found = value  # the last duplicate wins, as it does in the data
-        return found
+        # Indexed once per mapping: a file with thousands of problems in one large mapping (`flows:`,
+        # `inputs:`) would otherwise scan all its keys once per problem.
+        index = _values_by_key.get(node)
+        if index is None:
+            index = {str(key.value): value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
+            _values_by_key[node] = index  # the last duplicate wins, as it does in the data
+        return index.get(part)
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
         child: yaml.Node = node.value[part]
         return child

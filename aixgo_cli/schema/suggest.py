@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-SUGGESTION_BUDGET = 200_000
+SUGGESTION_BUDGET = 50_000
 """Candidates looked at, in all suggestions of one validation, before hints stop naming them."""
 
 _remaining: ContextVar[list[int] | None] = ContextVar("aixgo_suggestion_budget", default=None)

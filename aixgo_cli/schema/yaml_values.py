@@ -88,10 +88,14 @@ def node_problem(node: yaml.Node, lines: list[str], *, is_key: bool = False) -> 
             column + len(str(node.value)),
         )
     if not allowed:
+        known = node.tag in SCALAR_TAGS or node.tag in (_MAP_TAG, _SEQ_TAG)
+        shape = "plain value" if isinstance(node, yaml.ScalarNode) else node.id  # 'mapping', 'sequence'
         return "yaml-tag", Problem(
             line,
             column,
-            f"the tag `{tag_word(node.tag)}` is not allowed",
+            f"the tag `{tag_word(node.tag)}` does not fit a {shape}"
+            if known
+            else f"the tag `{tag_word(node.tag)}` is not allowed",
             f"workflow files hold plain data: remove the `{'!!' if tag_word(node.tag).startswith('!!') else '!'}` tag",
             column + len(source.split(maxsplit=1)[0]) if source.strip() else None,
         )

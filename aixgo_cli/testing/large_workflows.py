@@ -7,7 +7,7 @@ for a "did you mean" suggestion (misspelt references) or a position inside a pro
 
 from __future__ import annotations
 
-SHAPES = ("chain", "fanout", "depends", "sequential", "flows", "aggregators", "misspelt", "templates")
+SHAPES = ("chain", "fanout", "depends", "sequential", "flows", "aggregators", "misspelt", "templates", "bad-flows")
 
 _HEAD = "version: 1\nname: large\nagents:\n"
 
@@ -51,6 +51,14 @@ def large_workflow(shape: str, agents: int) -> str:
             else f"  - name: a{i}\n    role: aggregator\n    model: openai/gpt-4o-mini\n    inputs: [a{i - 1}]\n"
             f"    aggregator_config:\n      aggregation_strategy: consensus\n      source_weights: {{a{i - 1}: 1.0}}\n"
             for i in range(n)
+        )
+    if shape == "bad-flows":  # a large `flows:` and `inputs:` mapping with problems in every entry
+        flows = "".join(f"  f{i}:\n    pattern: sequential\n    agents: [zz{i}]\n    bogus{i}: 1\n" for i in range(n))
+        inputs = "".join(f"  v{i}: {{type: strin}}\n" for i in range(n))
+        return (
+            _HEAD
+            + _agent(0)
+            + f"flows:\n{flows}inputs:\n{inputs}orchestration:\n  pattern: sequential\n  agents: [f0]\n"
         )
     if shape == "misspelt":
         return _HEAD + "".join(_agent(i, f"    inputs: [b{i}]\n") for i in range(n))
