@@ -89,7 +89,7 @@ def node_problem(node: yaml.Node, lines: list[str], *, is_key: bool = False) -> 
         )
     if not allowed:
         known = node.tag in SCALAR_TAGS or node.tag in (_MAP_TAG, _SEQ_TAG)
-        shape = "plain value" if isinstance(node, yaml.ScalarNode) else node.id  # 'mapping', 'sequence'
+        shape = {yaml.ScalarNode: "plain value", yaml.MappingNode: "mapping"}.get(type(node), "sequence")
         return "yaml-tag", Problem(
             line,
             column,
