@@ -108,7 +108,7 @@ def test_a_resume_refused_because_the_run_is_held_elsewhere_saves_nothing(sql: H
     assert before is not None
     with SqliteJournal(sql.journal.path) as other:  # type: ignore[attr-defined]
         assert other.acquire_lease(first.run_id, "elsewhere.example:4242:feed", 3600)
-        with pytest.raises(UserError, match="being driven by elsewhere.example:4242"):
+        with pytest.raises(UserError, match=r"being driven by elsewhere\.example:4242"):
             sql.runner(by_model({})).resume(before, sql.load(), RunParams(input="x", max_steps=50), answer=answer)
         after = sql.journal.get_run(first.run_id)
         assert after is not None
