@@ -29,29 +29,33 @@ def list_runs(
     db: Path | None = DB_OPTION,
 ) -> int:
     from aixgo_cli.errors import UserError
+    from aixgo_cli.store.leases import observe
     from aixgo_cli.store.records import RUN_STATUSES
     from aixgo_cli.wiring import open_journal
 
     if status is not None and status not in RUN_STATUSES:
         raise UserError(f"--status {status}: not a run status", hint=f"use one of: {', '.join(RUN_STATUSES)}")
     with open_journal(db) as journal:
-        runs = journal.list_runs(limit=limit, status=status)  # type: ignore[arg-type]
+        views = [observe(journal, run) for run in journal.list_runs(limit=limit, status=status)]  # type: ignore[arg-type]
+    runs = [view.run for view in views]
     if json_out:
-        for run in runs:
-            row = asdict(run)
+        for view in views:
+            row = asdict(view.run)
             row.pop("params_json", None)
+            row["stale"] = view.stale
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return 0
     if not runs:
         sys.stderr.write("no runs yet; start one with: aixgo run WORKFLOW\n")
         return 0
     rows = [("RUN", "WORKFLOW", "STATUS", "STARTED", "STEPS", "TOKENS", "COST")]
-    for run in runs:
+    for view in views:
+        run = view.run
         rows.append(
             (
                 run.run_id,
                 run.workflow_name,
-                run.status,
+                view.shown_status,
                 _when(run.created_at),
                 str(run.steps),
                 str(run.tokens_in + run.tokens_out),
@@ -59,7 +63,12 @@ def list_runs(
             )
         )
     _table(rows)
+    if any(view.stale for view in views):
+        sys.stdout.write(f"\n{_STALE_NOTE}; continue one with: aixgo resume RUN\n")
     return 0
+
+
+_STALE_NOTE = "stale: recorded as running, but the process driving it is gone (killed or crashed)"
 
 
 @app.command("show")
@@ -68,10 +77,12 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="One JSON object instead of text."),
     db: Path | None = DB_OPTION,
 ) -> int:
+    from aixgo_cli.store.leases import observe
     from aixgo_cli.wiring import open_journal
 
     with open_journal(db) as journal:
-        run = journal.find_run(run_id)
+        view = observe(journal, journal.find_run(run_id))
+        run = view.run
         units = journal.list_units(run.run_id)
         calls = journal.list_calls(run.run_id)
     llm_calls = {u.unit_key: 0 for u in units}
@@ -83,6 +94,7 @@ def show(
         payload.pop("params_json")  # holds the run's input, which may be large; `runs export` keeps it
         payload["result"] = json.loads(run.result_json) if run.result_json else None
         payload.pop("result_json")
+        payload["stale"] = view.stale
         payload["steps_detail"] = [
             {
                 "place": u.place,
@@ -101,9 +113,11 @@ def show(
     out = sys.stdout
     out.write(
         f"run       {run.run_id}\nworkflow  {run.workflow_name} ({run.workflow_path})\n"
-        f"status    {run.status}\nstarted   {_when(run.created_at)}\nupdated   {_when(run.updated_at)}\n"
+        f"status    {view.shown_status}\nstarted   {_when(run.created_at)}\nupdated   {_when(run.updated_at)}\n"
         f"usage     {run.steps} steps, {run.tokens_in} in + {run.tokens_out} out tokens, ${run.cost_usd:.4f}\n"
     )
+    if view.stale:
+        out.write(f"note      {_STALE_NOTE}\n")
     if run.error:
         out.write(f"error     {run.error}\n")
     out.write("\n")
@@ -122,7 +136,7 @@ def show(
             )
         )
     _table(rows)
-    if run.status in ("failed", "paused", "interrupted"):
+    if run.status in ("failed", "paused", "interrupted") or view.stale:
         out.write(f"\ncontinue with: aixgo resume {run.run_id}\n")
     return 0
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from dataclasses import dataclass, replace
 
 from aixgo_cli.errors import RunInterrupted
+from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.records import Lease, RunRecord
 
 
@@ -71,3 +73,34 @@ def is_stale(run: RunRecord, lease: Lease | None) -> bool:
     if run.status != "running":
         return False
     return lease is None or holder_gone(lease.owner)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run as history shows it: for a run still recorded as running, totals rebuilt from what its
+    units and calls recorded so far (the run row gets its totals only when a driver finishes), and
+    whether its driver is gone."""
+
+    run: RunRecord
+    stale: bool = False
+    holder: str | None = None
+
+    @property
+    def shown_status(self) -> str:
+        return "stale" if self.stale else self.run.status
+
+
+def observe(journal: Journal, run: RunRecord) -> RunView:
+    if run.status != "running":
+        return RunView(run)
+    lease = journal.get_lease(run.run_id)
+    steps = journal.tally_units(run.run_id).steps
+    tokens_in = tokens_out = 0
+    cost = 0.0
+    for call in journal.list_calls(run.run_id):
+        if call.status == "completed":
+            tokens_in += call.tokens_in
+            tokens_out += call.tokens_out
+            cost += call.cost_usd
+    current = replace(run, steps=steps, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
+    return RunView(current, is_stale(run, lease), lease.owner if lease else None)

@@ -140,3 +140,28 @@ def test_sigkill_at_many_points_then_resume_gives_the_same_output(cli: Cli, stub
     assert set(logged) == set(EXPECTED) and len(logged) >= len(EXPECTED)
     # Every model call was answered at most once per completed journal entry: 16 distinct prompts.
     assert len(completed_prompts(cli.db)) == 2 * len(ITEMS)
+
+
+def test_a_killed_run_shows_as_stale_with_what_it_recorded(cli: Cli, stub: StubModelServer) -> None:
+    cli.write("wf.yaml", WORKFLOW.format(service=stub_service(stub)))
+    events = cli.workdir / "events.jsonl"
+    stub.set_latency(0.15)
+    process = cli.popen("run", "wf.yaml", "--input", "\n".join(ITEMS), "--events", str(events))
+    wait_until(steps_reached(events, 3))
+    kill(process)
+    stub.set_latency(0.0)
+
+    [row] = cli.runs()
+    assert row["status"] == "running" and row["stale"] is True
+    assert row["steps"] >= 3 and row["tokens_in"] > 0 and row["tokens_out"] > 0
+    table = cli.run("runs", "list")
+    assert table.returncode == 0, table.stderr
+    line = next(text for text in table.stdout.splitlines() if text.startswith(row["run_id"]))
+    assert line.split()[2] == "stale" and "aixgo resume" in table.stdout
+    shown = cli.run("runs", "show", row["run_id"])
+    assert "status    stale" in shown.stdout and f"{row['steps']} steps" in shown.stdout
+    assert f"aixgo resume {row['run_id']}" in shown.stdout
+
+    final = cli.run("resume", row["run_id"], "--json")
+    assert final.returncode == 0, final.stderr
+    assert cli.runs()[0]["stale"] is False and cli.runs()[0]["status"] == "completed"
