@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from aixgo_cli.errors import RunPaused
+from aixgo_cli.providers.deadline import Deadline
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,21 @@ class BudgetTracker:
             if not cost_known:
                 self.spent.unknown_cost_models = self.spent.unknown_cost_models | {model}
 
+    def deadline(self) -> Deadline | None:
+        """The time limit as a deadline for model calls (None without a time limit)."""
+        if self.budget.timeout_s is None:
+            return None
+        return Deadline(self._started + self.budget.timeout_s, self.time_limit_reached)
+
+    def time_limit_reached(self) -> RunPaused:
+        timeout = self.budget.timeout_s
+        return self._paused((f"the time limit ({timeout:g} s) is reached", f"--timeout {timeout:g}s"))
+
+    def _paused(self, reason: tuple[str, str]) -> RunPaused:
+        return RunPaused(
+            f"paused: {reason[0]}", hint=f"continue with a new limit: aixgo resume {self.run_id} {reason[1]}"
+        )
+
     def check(self, *, starting_step: bool = False) -> None:
         """Raise RunPaused (exit 4) if a limit is reached; `starting_step` counts the step about to start."""
         budget, spent = self.budget, self.spent
@@ -101,6 +117,4 @@ class BudgetTracker:
         elif budget.timeout_s is not None and time.monotonic() - self._started >= budget.timeout_s:
             reason = f"the time limit ({budget.timeout_s:g} s) is reached", f"--timeout {budget.timeout_s:g}s"
         if reason:
-            raise RunPaused(
-                f"paused: {reason[0]}", hint=f"continue with a new limit: aixgo resume {self.run_id} {reason[1]}"
-            )
+            raise self._paused(reason)

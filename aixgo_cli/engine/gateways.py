@@ -20,6 +20,7 @@ from typing import Any
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.errors import AixgoError, RunError, RunWaiting
 from aixgo_cli.events import LLMCalled, ToolCalled
+from aixgo_cli.providers.deadline import bounded
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
@@ -50,11 +51,12 @@ class JournaledModel:
         ctx.journal.record_call_intent(ctx.run_id, self.unit_key, call_key, "llm", request_json)
         started = time.perf_counter()
         try:
-            if ctx.model_slots is not None:
-                with ctx.model_slots:
+            with bounded(ctx.budget.deadline()):  # the time limit bounds the call, its retries and waits
+                if ctx.model_slots is not None:
+                    with ctx.model_slots:
+                        response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
+                else:
                     response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
-            else:
-                response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
         except AixgoError as exc:
             ctx.journal.fail_call(ctx.run_id, call_key, redact(exc.message))
             raise

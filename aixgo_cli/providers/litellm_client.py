@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aixgo_cli.errors import ConfigurationError
-from aixgo_cli.providers import pricing
+from aixgo_cli.providers import deadline, pricing
 from aixgo_cli.providers.errors import ProviderError
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
 from aixgo_cli.providers.protocol import TokenCallback
@@ -145,7 +145,7 @@ class LiteLLMClient:
         kwargs.update(
             model=resolved.litellm_model,
             messages=[m.to_openai() for m in request.messages],
-            timeout=request.timeout_s or resolved.timeout_s or self._default_timeout_s,
+            timeout=deadline.cap(request.timeout_s or resolved.timeout_s or self._default_timeout_s),
             num_retries=0,
             max_retries=0,
         )
