@@ -16,6 +16,8 @@ What it guards against (measured, see docs and reference/dependencies.md):
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import os
 import re
@@ -68,6 +70,39 @@ def load_litellm() -> Any:
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"litellm(\.|$)")
             _loaded["litellm"] = litellm
         return _loaded["litellm"]
+
+
+# What LiteLLM imports lazily on its first HTTP call (~0.5-2 s): the OpenAI SDK's resource classes, the
+# HTTP transports, LiteLLM's service logger and proxy types. Imported by `warm_up`, before a run's clock
+# starts. (A provider's own handler module may still load on its first call; these are the bulk.)
+_FIRST_CALL_MODULES = (
+    "openai.resources",
+    "httpcore",
+    "h11",
+    "h2.connection",
+    "jiter",
+    "litellm._service_logger",
+    "litellm.proxy._types",
+    "litellm.proxy.openai_files_endpoints.common_utils",
+    "litellm.llms.litellm_proxy.chat",
+    "litellm.llms.openai_like.dynamic_config",
+)
+
+
+def warm_up() -> None:
+    """Import LiteLLM and what its first call would import, so no run's time limit, first call or first
+    step pays for it. Missing optional modules are skipped: they only cost time, never correctness."""
+    load_litellm()
+    pricing.load_price_map()  # parsed once per process; the first call's cost would parse it
+    for name in _FIRST_CALL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+    # pydantic builds a model's validators on its first instance; a reply builds these.
+    with contextlib.suppress(Exception):
+        litellm = _loaded["litellm"]
+        litellm.ModelResponse(choices=[{"message": {"role": "assistant", "content": ""}}], usage={})
 
 
 def _quiet_logging() -> Any:
