@@ -72,8 +72,8 @@ def build_model_client(
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=cassette), cassette
     client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record)
     if names or _calls_models(workflow):
-        # Import LiteLLM (~2-5 s with what its first call imports) now, before the run's clock starts, so that neither the time limit nor
-        # the first call's and first step's durations include it.
+        # Import LiteLLM (2-5 s with what its first call imports) now, before the run's clock starts,
+        # so that neither the time limit nor the first call's and first step's durations include it.
         warm_up()
     return client, None
 
