@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
 import os
 import re
+import socket
 import threading
 import time
 import warnings
@@ -29,6 +31,7 @@ from typing import Any
 
 from aixgo_cli.errors import ConfigurationError
 from aixgo_cli.providers import deadline, pricing
+from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, endpoint_label, is_local
 from aixgo_cli.providers.errors import ProviderError
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
 from aixgo_cli.providers.protocol import TokenCallback
@@ -140,7 +143,7 @@ class LiteLLMClient:
         get_secret: Callable[[str], str],
         resolver: ModelResolver | None = None,
         *,
-        default_timeout_s: float = DEFAULT_TIMEOUT_S,
+        default_timeout_s: float | None = None,
     ) -> None:
         self._get_secret = get_secret
         self._resolver = resolver or ModelResolver()
@@ -164,13 +167,20 @@ class LiteLLMClient:
         try:
             raw = litellm.completion(**kwargs)
         except Exception as exc:
-            failure = map_error(litellm, exc, resolved, api_key)
+            failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"])
         finally:
             _restore_logging(token)
         # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
         if failure is not None:
             raise failure
         return _to_response(raw, resolved)
+
+    def _default_timeout(self, resolved: ResolvedModel) -> float:
+        """The client's default if one was given; else local servers, often slow (CPU inference), get a
+        longer one than hosted APIs."""
+        if self._default_timeout_s is not None:
+            return self._default_timeout_s
+        return LOCAL_DEFAULT_TIMEOUT_S if is_local(resolved) else DEFAULT_TIMEOUT_S
 
     def _kwargs(
         self, litellm: Any, request: ChatRequest, resolved: ResolvedModel, api_key: str | None, *, stream: bool
@@ -180,7 +190,7 @@ class LiteLLMClient:
         kwargs.update(
             model=resolved.litellm_model,
             messages=[m.to_openai() for m in request.messages],
-            timeout=deadline.cap(request.timeout_s or resolved.timeout_s or self._default_timeout_s),
+            timeout=deadline.cap(request.timeout_s or resolved.timeout_s or self._default_timeout(resolved)),
             num_retries=0,
             max_retries=0,
         )
@@ -222,7 +232,7 @@ class LiteLLMClient:
             except StopIteration:
                 break
             except Exception as exc:
-                failure = map_error(litellm, exc, resolved, api_key)
+                failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"])
             if failure is not None:
                 raise failure
             chunks.append(chunk)
@@ -319,10 +329,74 @@ def _classify(litellm: Any, exc: Exception) -> tuple[str, bool]:
 _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
 
 
-def map_error(litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None) -> Exception:
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes, outermost first (LiteLLM wraps the OpenAI SDK, which wraps httpx)."""
+    seen: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and all(link is not s for s in seen):
+        seen.append(link)
+        link = link.__cause__ or link.__context__
+    return seen
+
+
+_DNS_WORDS = (
+    "Name or service not known",
+    "nodename nor servname",
+    "Temporary failure in name resolution",
+    "getaddrinfo failed",
+    "No address associated with hostname",
+)
+_TIMEOUT_CLASSES = {"Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout"}
+
+
+def _transport_failure(
+    litellm: Any, exc: Exception, resolved: ResolvedModel, timeout_s: float | None
+) -> tuple[str, str, bool] | None:
+    """(kind, message, retryable) when the request got no HTTP answer at all; None otherwise.
+
+    LiteLLM reports these with made-up statuses (a refused connection as HTTP 500, a client timeout as
+    HTTP 408); the user needs to know that nothing answered, and where."""
+    where = endpoint_label(resolved)
+    chain = _chain(exc)
+    for link in chain:
+        text = str(link)
+        if isinstance(link, socket.gaierror) or any(words in text for words in _DNS_WORDS):
+            # Not transient: a wrong or missing address does not fix itself between retries.
+            return "connection", f"cannot resolve the address of {where} (DNS lookup failed)", False
+        if isinstance(link, ConnectionRefusedError) or "Connection refused" in text:
+            return "connection", f"connection refused by {where} (is the server running?)", True
+    if isinstance(exc, litellm.Timeout) or any(type(link).__name__ in _TIMEOUT_CLASSES for link in chain):
+        after = f" after {timeout_s:g} s" if timeout_s else ""
+        return "timeout", f"timed out{after} waiting for {where}", True
+    if isinstance(exc, litellm.APIConnectionError) or any(type(link).__name__ == "ConnectError" for link in chain):
+        root = str(chain[-1]).strip() or type(chain[-1]).__name__
+        return "connection", f"could not connect to {where}: {root}", True
+    return None
+
+
+def _provider_words(detail: str) -> str:
+    """The provider's own message when the detail is (or ends with) its JSON error body."""
+    start = detail.find("{")
+    if start == -1:
+        return detail
+    try:
+        body = json.loads(detail[start:])
+    except ValueError:
+        return detail
+    error = body.get("error", body) if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error if isinstance(error, str) else None
+    if not isinstance(message, str) or not message.strip():
+        return detail
+    prefix = detail[:start].strip().rstrip("-:").strip()
+    return f"{prefix}: {message.strip()}" if prefix else message.strip()
+
+
+def map_error(
+    litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None, timeout_s: float | None = None
+) -> Exception:
     """Our error for a litellm exception, with the key redacted from every copied word."""
     model = resolved.litellm_model
-    detail = _LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip())
+    detail = _provider_words(_LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip()))
     if len(detail) > _MAX_MESSAGE_CHARS:
         detail = detail[:_MAX_MESSAGE_CHARS] + "..."
     status = getattr(exc, "status_code", None)
@@ -338,6 +412,15 @@ def map_error(litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: st
             f"{model}: the provider refused the request as unauthorized (HTTP {status}) and {where} "
             f"names no key secret: {detail}",
             hint="Add api_key_secret to the model_services entry, then: aixgo secrets set NAME",
+        )
+    transport = _transport_failure(litellm, exc, resolved, timeout_s)
+    if transport is not None:
+        kind, words, retryable = transport
+        hint = None
+        if not retryable:
+            hint = "Check the model service's api_base (or the provider's address), then: aixgo resume RUN_ID"
+        return ProviderError(
+            redact(f"{model}: {words}", api_key), kind=kind, retryable=retryable, model=model, hint=hint
         )
     kind, retryable = _classify(litellm, exc)
     if kind == "unexpected":

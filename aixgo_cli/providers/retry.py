@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 
 from aixgo_cli.providers import deadline
+from aixgo_cli.providers.endpoints import is_local
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
 from aixgo_cli.providers.model_ref import ModelResolver, parse_duration
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
@@ -102,6 +103,11 @@ class RetryingClient:
             max_retry_after_s=self._policy.max_retry_after_s,
         )
 
+    def _local(self, request: ChatRequest) -> bool:
+        """A timed-out call to a local server is not retried: the server is still busy with the abandoned
+        request, and a single-slot server would queue the retry behind it (see `endpoints`)."""
+        return self._resolver is not None and is_local(self._resolver.resolve(request.model))
+
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         policy = self.policy_for(request)
         attempt = 0
@@ -113,7 +119,7 @@ class RetryingClient:
             except ProviderError as exc:
                 exc.attempts = attempt
                 deadline.check()  # a timeout caused by the run's time limit is the limit, not the provider
-                if not exc.retryable:
+                if not exc.retryable or (exc.kind == "timeout" and self._local(request)):
                     raise
                 if attempt >= policy.max_attempts:
                     raise RetriesExhaustedError(exc, attempt) from None
