@@ -16,6 +16,7 @@ from aixgo_cli.config.validate import validate_path
 from aixgo_cli.providers.errors import ProviderError
 from aixgo_cli.providers.litellm_client import LiteLLMClient, load_litellm, map_error
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
+from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.providers.retry import RetryingClient, RetryPolicy
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
@@ -35,7 +36,7 @@ def client_at(api_base: str, *, provider: str = "openai_compatible", **service: 
     return LiteLLMClient(SecretBook({"K": "sk-test"}), ModelResolver([entry | service]))
 
 
-def failure(client: LiteLLMClient | RetryingClient, request: ChatRequest) -> ProviderError:
+def failure(client: LLMClient, request: ChatRequest) -> ProviderError:
     with pytest.raises(ProviderError) as info:
         client.complete(request)
     return info.value
