@@ -71,6 +71,8 @@ class LLMCalled(Event):
     completion_tokens: int
     cost_usd: float
     duration_ms: float
+    cost_known: bool = True  # False: no price for this model at this endpoint (counted as $0)
+    tokens_estimated: bool = False  # the server sent no token counts; LiteLLM estimated them
 
 
 @dataclass(frozen=True)

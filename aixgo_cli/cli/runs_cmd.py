@@ -8,8 +8,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from aixgo_cli.store.records import UsageNotes
 
 app = typer.Typer(
     help="List, inspect, delete and export runs.",
@@ -43,6 +47,8 @@ def list_runs(
             row = asdict(view.run)
             row.pop("params_json", None)
             row["stale"] = view.stale
+            row["cost_known"] = not view.notes.cost_unknown
+            row["tokens_estimated"] = view.notes.tokens_estimated
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return 0
     if not runs:
@@ -58,17 +64,33 @@ def list_runs(
                 view.shown_status,
                 _when(run.created_at),
                 str(run.steps),
-                str(run.tokens_in + run.tokens_out),
-                f"${run.cost_usd:.4f}",
+                _tokens(run.tokens_in + run.tokens_out, view.notes),
+                _cost(run.cost_usd, view.notes),
             )
         )
     _table(rows)
+    if any(view.notes.cost_unknown or view.notes.tokens_estimated for view in views):
+        sys.stdout.write(f"\n{_NOTES_LEGEND}\n")
     if any(view.stale for view in views):
         sys.stdout.write(f"\n{_STALE_NOTE}; continue one with: aixgo resume RUN\n")
     return 0
 
 
 _STALE_NOTE = "stale: recorded as running, but the process driving it is gone (killed or crashed)"
+_NOTES_LEGEND = (
+    "unknown: no price for a model at that endpoint (counted as $0); >=: only part of the cost is known; "
+    "~: token counts estimated (the server sent none)"
+)
+
+
+def _cost(usd: float, notes: UsageNotes) -> str:
+    if not notes.cost_unknown:
+        return f"${usd:.4f}"
+    return f">=${usd:.4f}" if usd else "unknown"
+
+
+def _tokens(count: int, notes: UsageNotes) -> str:
+    return f"~{count}" if notes.tokens_estimated else str(count)
 
 
 @app.command("show")
@@ -95,6 +117,8 @@ def show(
         payload["result"] = json.loads(run.result_json) if run.result_json else None
         payload.pop("result_json")
         payload["stale"] = view.stale
+        payload["cost_known"] = not view.notes.cost_unknown
+        payload["tokens_estimated"] = view.notes.tokens_estimated
         payload["steps_detail"] = [
             {
                 "place": u.place,
@@ -114,7 +138,8 @@ def show(
     out.write(
         f"run       {run.run_id}\nworkflow  {run.workflow_name} ({run.workflow_path})\n"
         f"status    {view.shown_status}\nstarted   {_when(run.created_at)}\nupdated   {_when(run.updated_at)}\n"
-        f"usage     {run.steps} steps, {run.tokens_in} in + {run.tokens_out} out tokens, ${run.cost_usd:.4f}\n"
+        f"usage     {run.steps} steps, {run.tokens_in} in + {run.tokens_out} out tokens"
+        f"{' (estimated)' if view.notes.tokens_estimated else ''}, {_cost(run.cost_usd, view.notes)}\n"
     )
     if view.stale:
         out.write(f"note      {_STALE_NOTE}\n")

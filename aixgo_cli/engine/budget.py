@@ -46,6 +46,7 @@ class Spent:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     unknown_cost_models: frozenset[str] = frozenset()
+    estimated_token_models: frozenset[str] = frozenset()  # models whose servers sent no token counts
     earlier_steps: int = 0  # steps run by earlier invocations of a resumed run: they count against max_steps
 
     @property
@@ -76,7 +77,14 @@ class BudgetTracker:
             self.spent.steps += 1
 
     def add_usage(
-        self, prompt_tokens: int, completion_tokens: int, cost_usd: float, *, model: str, cost_known: bool
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: float,
+        *,
+        model: str,
+        cost_known: bool,
+        tokens_estimated: bool = False,
     ) -> None:
         with self._lock:
             self.spent.prompt_tokens += prompt_tokens
@@ -84,6 +92,8 @@ class BudgetTracker:
             self.spent.cost_usd += cost_usd
             if not cost_known:
                 self.spent.unknown_cost_models = self.spent.unknown_cost_models | {model}
+            if tokens_estimated:
+                self.spent.estimated_token_models = self.spent.estimated_token_models | {model}
 
     def deadline(self) -> Deadline | None:
         """The time limit as a deadline for model calls (None without a time limit)."""

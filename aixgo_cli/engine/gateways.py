@@ -76,6 +76,7 @@ class JournaledModel:
             usage.cost_usd,
             model=request.model,
             cost_known=usage.cost_known,
+            tokens_estimated=usage.tokens_estimated,
         )
         self._emit(request, response, cached=False, duration_ms=(time.perf_counter() - started) * 1000)
         return response
@@ -94,6 +95,8 @@ class JournaledModel:
                 completion_tokens=usage.completion_tokens,
                 cost_usd=usage.cost_usd,
                 duration_ms=duration_ms,
+                cost_known=usage.cost_known,
+                tokens_estimated=usage.tokens_estimated,
             )
         )
 

@@ -32,7 +32,7 @@ from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.leases import LeaseLost, holder_gone, new_owner
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import RunRecord, RunStatus
+from aixgo_cli.store.records import RunRecord, RunStatus, usage_notes_of
 
 PARAMS_VERSION = 1
 LEASE_TTL_S = 30.0
@@ -333,8 +333,21 @@ def _spent_so_far(journal: Journal, run_id: str) -> Spent:
             spent.prompt_tokens += call.tokens_in
             spent.completion_tokens += call.tokens_out
             spent.cost_usd += call.cost_usd
+            if call.kind == "llm":
+                _note_usage(spent, call.request_json, call.response_json)
     spent.earlier_steps = len(journal.list_units(run_id))
     return spent
+
+
+def _note_usage(spent: Spent, request_json: str, response_json: str | None) -> None:
+    """Carry an earlier invocation's unknown prices and estimated counts into this one's summary."""
+    notes = usage_notes_of(response_json)
+    if notes.cost_unknown or notes.tokens_estimated:
+        model = str(json.loads(request_json).get("model", "?"))
+        if notes.cost_unknown:
+            spent.unknown_cost_models = spent.unknown_cost_models | {model}
+        if notes.tokens_estimated:
+            spent.estimated_token_models = spent.estimated_token_models | {model}
 
 
 def _orchestrated(workflow: Workflow) -> set[str]:

@@ -5,6 +5,10 @@ that change defaults: they are often slow (a CPU-only model may take minutes for
 serve one request at a time, so a request the client gave up on keeps the server busy until it finishes.
 Retrying a timed-out call there only queues the retry behind the abandoned one; so local endpoints get a
 longer default timeout and their timeouts are not retried.
+
+Prices follow the endpoint, not the model's name: a local server serving a model called `gpt-4o-mini`
+does not cost OpenAI's prices. A call to a custom `api_base` has an unknown price unless its service
+declares one (`pricing:`); local runtimes (Ollama, vLLM, LM Studio, llamafile) cost nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from aixgo_cli.providers import pricing
 from aixgo_cli.providers.model_ref import LOCAL_PREFIXES, ResolvedModel
 
 LOCAL_DEFAULT_TIMEOUT_S = 300.0
@@ -44,3 +49,15 @@ def is_local(resolved: ResolvedModel) -> bool:
         except ValueError:
             return False
     return resolved.provider in LOCAL_PREFIXES
+
+
+def call_cost(resolved: ResolvedModel, prompt_tokens: int, completion_tokens: int) -> tuple[float, bool]:
+    """(USD, known) for one call, priced by where it went."""
+    if resolved.prices is not None:
+        per_in, per_out = resolved.prices
+        return prompt_tokens * per_in + completion_tokens * per_out, True
+    if resolved.provider in pricing.FREE_PREFIXES:
+        return 0.0, True
+    if resolved.api_base:
+        return 0.0, False  # someone else's server: the public price list says nothing about it
+    return pricing.cost_for(resolved.litellm_model, prompt_tokens, completion_tokens)

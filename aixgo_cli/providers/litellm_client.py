@@ -31,7 +31,7 @@ from typing import Any
 
 from aixgo_cli.errors import ConfigurationError
 from aixgo_cli.providers import deadline, pricing
-from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, endpoint_label, is_local
+from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, call_cost, endpoint_label, is_local
 from aixgo_cli.providers.errors import ProviderError
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
 from aixgo_cli.providers.protocol import TokenCallback
@@ -161,7 +161,8 @@ class LiteLLMClient:
         litellm = load_litellm()
         kwargs = self._kwargs(litellm, request, resolved, api_key, stream=on_token is not None)
         if on_token is not None:
-            return _to_response(self._stream(litellm, kwargs, on_token, resolved, api_key), resolved)
+            built, estimated = self._stream(litellm, kwargs, on_token, resolved, api_key)
+            return _to_response(built, resolved, tokens_estimated=estimated)
         failure: Exception | None = None
         token = _quiet_logging()
         try:
@@ -219,7 +220,8 @@ class LiteLLMClient:
         on_token: TokenCallback,
         resolved: ResolvedModel,
         api_key: str | None,
-    ) -> Any:
+    ) -> tuple[Any, bool]:
+        """The reply built from the stream, and whether its token counts are LiteLLM's estimate."""
         chunks: list[Any] = []
         iterator: Any = None
         while True:
@@ -248,10 +250,20 @@ class LiteLLMClient:
                 retryable=True,
                 model=resolved.litellm_model,
             )
-        return built
+        return built, not _server_sent_usage(iterator)
 
 
-def _to_response(raw: Any, resolved: ResolvedModel) -> ChatResponse:
+def _server_sent_usage(stream: Any) -> bool:
+    """Whether the server's stream carried token counts. LiteLLM adds a usage chunk of its own at the end
+    of every stream (estimated with a tokenizer when the server sent none, as many local servers do); the
+    chunks it kept from the server show which case this was. Unknown (an older LiteLLM): assume sent."""
+    kept = getattr(stream, "chunks", None)
+    if not isinstance(kept, list):
+        return True
+    return any(getattr(chunk, "usage", None) is not None for chunk in kept)
+
+
+def _to_response(raw: Any, resolved: ResolvedModel, *, tokens_estimated: bool = False) -> ChatResponse:
     choices = getattr(raw, "choices", None) or []
     if not choices:
         raise ProviderError(
@@ -276,12 +288,12 @@ def _to_response(raw: Any, resolved: ResolvedModel) -> ChatResponse:
     usage = getattr(raw, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-    cost, known = pricing.cost_for(resolved.litellm_model, prompt_tokens, completion_tokens)
+    cost, known = call_cost(resolved, prompt_tokens, completion_tokens)
     return ChatResponse(
         content=content,
         tool_calls=tool_calls,
         finish_reason=str(choice.finish_reason or "stop"),
-        usage=Usage(prompt_tokens, completion_tokens, cost, known),
+        usage=Usage(prompt_tokens, completion_tokens, cost, known, tokens_estimated),
         model=str(getattr(raw, "model", None) or resolved.litellm_model),
     )
 

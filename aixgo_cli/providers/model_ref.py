@@ -80,6 +80,7 @@ class ResolvedModel:
     timeout_s: float | None = None
     service_name: str | None = None
     retry: Mapping[str, Any] | None = None  # the service's `retry:` block, if it has one
+    prices: tuple[float, float] | None = None  # declared USD per input and output token (`pricing:`)
 
     @property
     def provider(self) -> str:
@@ -167,7 +168,15 @@ def resolve_service(service: Mapping[str, Any]) -> ResolvedModel:
         timeout_s=parse_duration(timeout, f"model service '{name}' timeout") if timeout is not None else None,
         service_name=name or None,
         retry=dict(service["retry"]) if service.get("retry") else None,
+        prices=_declared_prices(service.get("pricing")),
     )
+
+
+def _declared_prices(block: Any) -> tuple[float, float] | None:
+    """A service's `pricing: {input_per_million, output_per_million}` as USD per token."""
+    if not isinstance(block, Mapping):
+        return None
+    return float(block["input_per_million"]) / 1e6, float(block["output_per_million"]) / 1e6
 
 
 class ModelResolver:

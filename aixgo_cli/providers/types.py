@@ -153,12 +153,14 @@ class ToolSpec(JsonRecord):
 
 @dataclass(frozen=True)
 class Usage(JsonRecord):
-    """Tokens and money for one call (or a sum of calls). `cost_known` is False when any price was unknown."""
+    """Tokens and money for one call (or a sum of calls). `cost_known` is False when any price was unknown;
+    `tokens_estimated` is True when any count was LiteLLM's estimate because the server sent none."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     cost_known: bool = True
+    tokens_estimated: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -170,6 +172,7 @@ class Usage(JsonRecord):
             self.completion_tokens + other.completion_tokens,
             self.cost_usd + other.cost_usd,
             self.cost_known and other.cost_known,
+            self.tokens_estimated or other.tokens_estimated,
         )
 
 

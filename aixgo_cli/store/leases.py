@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from aixgo_cli.errors import RunInterrupted
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import Lease, RunRecord
+from aixgo_cli.store.records import Lease, RunRecord, UsageNotes
 
 
 class LeaseLost(RunInterrupted):
@@ -84,6 +84,7 @@ class RunView:
     run: RunRecord
     stale: bool = False
     holder: str | None = None
+    notes: UsageNotes = field(default_factory=UsageNotes)
 
     @property
     def shown_status(self) -> str:
@@ -91,8 +92,9 @@ class RunView:
 
 
 def observe(journal: Journal, run: RunRecord) -> RunView:
+    notes = journal.usage_notes(run.run_id)
     if run.status != "running":
-        return RunView(run)
+        return RunView(run, notes=notes)
     lease = journal.get_lease(run.run_id)
     steps = journal.tally_units(run.run_id).steps
     tokens_in = tokens_out = 0
@@ -103,4 +105,4 @@ def observe(journal: Journal, run: RunRecord) -> RunView:
             tokens_out += call.tokens_out
             cost += call.cost_usd
     current = replace(run, steps=steps, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
-    return RunView(current, is_stale(run, lease), lease.owner if lease else None)
+    return RunView(current, is_stale(run, lease), lease.owner if lease else None, notes)

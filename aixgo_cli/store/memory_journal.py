@@ -28,8 +28,10 @@ from aixgo_cli.store.records import (
     EventRecord,
     UnitRecord,
     UnitStatus,
+    UsageNotes,
     check_choice,
     check_json,
+    usage_notes_of,
 )
 
 _replace = dataclasses.replace
@@ -150,6 +152,12 @@ class MemoryJournal(MemoryRuns):
     def list_units(self, run_id: str) -> list[UnitRecord]:
         with self._locked():
             return list(self._run(run_id).units.values())
+
+    def usage_notes(self, run_id: str) -> UsageNotes:
+        with self._locked():
+            calls = [c for c in self._run(run_id).calls.values() if c.kind == "llm" and c.status == "completed"]
+        notes = [usage_notes_of(c.response_json) for c in calls]
+        return UsageNotes(any(n.cost_unknown for n in notes), any(n.tokens_estimated for n in notes))
 
     # Calls ------------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from aixgo_cli.store.records import (
     Totals,
     UnitRecord,
     UnitStatus,
+    UsageNotes,
     check_choice,
     check_json,
 )
@@ -204,6 +205,15 @@ class SqliteJournal(SqliteRuns):
             (self._pk(run_id),),
         )[0]
         return Totals(int(row[0]), int(row[1]), float(row[2]), int(row[3]))
+
+    def usage_notes(self, run_id: str) -> UsageNotes:
+        row = self._db.query(
+            "SELECT TOTAL(json_extract(response_json, '$.usage.cost_known') = 0), "
+            "TOTAL(json_extract(response_json, '$.usage.tokens_estimated') = 1) "
+            "FROM calls WHERE run = ? AND kind = 'llm' AND status = 'completed' AND json_valid(response_json)",
+            (self._pk(run_id),),
+        )[0]
+        return UsageNotes(cost_unknown=row[0] > 0, tokens_estimated=row[1] > 0)
 
     # Calls ------------------------------------------------------------------------------------------
 
