@@ -114,6 +114,8 @@ class _Loop:
 
     def _native_turn(self) -> _Answer | None:
         request = chat_request(self.inv, self.messages, tools=self.tools, response_schema=self._native_schema())
+        if request.response_schema is not None and self.settings.schema_mode == "native":
+            request = replace(request, structured_mode="native")
         if self.final_only and self.tools:
             request = replace(request, params={**request.params, "tool_choice": "none"})
         response = self._complete(request)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation
@@ -84,6 +84,8 @@ def complete_structured(
     response: ChatResponse | None = None
     for attempt in range(1, total + 1):
         request = chat_request(invocation, conversation, response_schema=None if mode == "prompt" else dict(schema))
+        if mode == "native":
+            request = replace(request, structured_mode="native")
         response = invocation.llm.complete(request, on_token=invocation.on_token)
         data, parse_error = extract_json(response.content)
         problems = [parse_error] if parse_error else instance_errors(dict(schema), data)

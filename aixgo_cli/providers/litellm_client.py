@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import logging
 import os
 import re
-import socket
 import threading
 import time
 import warnings
@@ -31,11 +29,13 @@ from typing import Any
 
 from aixgo_cli.errors import ConfigurationError
 from aixgo_cli.providers import deadline, pricing
-from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, call_cost, endpoint_label, is_local
+from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, call_cost, is_local
 from aixgo_cli.providers.errors import ProviderError
+from aixgo_cli.providers.failures import provider_words, transport_failure
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.retry import parse_retry_after
+from aixgo_cli.providers.structured_forms import STRUCTURED_TOOL, asked_as_tool, structured_form, structured_kwargs
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolCall, Usage
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -160,9 +160,10 @@ class LiteLLMClient:
         api_key = self._get_secret(secret_name) if secret_name else None
         litellm = load_litellm()
         kwargs = self._kwargs(litellm, request, resolved, api_key, stream=on_token is not None)
+        as_tool = asked_as_tool(kwargs)
         if on_token is not None:
             built, estimated = self._stream(litellm, kwargs, on_token, resolved, api_key)
-            return _to_response(built, resolved, tokens_estimated=estimated)
+            return _to_response(built, resolved, tokens_estimated=estimated, structured_tool=as_tool)
         failure: Exception | None = None
         token = _quiet_logging()
         try:
@@ -174,7 +175,7 @@ class LiteLLMClient:
         # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
         if failure is not None:
             raise failure
-        return _to_response(raw, resolved)
+        return _to_response(raw, resolved, structured_tool=as_tool)
 
     def _default_timeout(self, resolved: ResolvedModel) -> float:
         """The client's default if one was given; else local servers, often slow (CPU inference), get a
@@ -205,9 +206,10 @@ class LiteLLMClient:
             kwargs["max_tokens"] = request.max_tokens
         if request.tools:
             kwargs["tools"] = [t.to_openai() for t in request.tools]
-        if request.response_schema is not None and litellm.supports_response_schema(model=resolved.litellm_model):
-            schema = {"name": "response", "schema": dict(request.response_schema)}
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": schema}
+            if resolved.tool_choice and "tool_choice" not in kwargs:  # an agent's own choice (final-only) wins
+                kwargs["tool_choice"] = resolved.tool_choice
+        if request.response_schema is not None:
+            kwargs.update(structured_kwargs(structured_form(litellm, request, resolved), request))
         if stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
@@ -263,7 +265,9 @@ def _server_sent_usage(stream: Any) -> bool:
     return any(getattr(chunk, "usage", None) is not None for chunk in kept)
 
 
-def _to_response(raw: Any, resolved: ResolvedModel, *, tokens_estimated: bool = False) -> ChatResponse:
+def _to_response(
+    raw: Any, resolved: ResolvedModel, *, tokens_estimated: bool = False, structured_tool: bool = False
+) -> ChatResponse:
     choices = getattr(raw, "choices", None) or []
     if not choices:
         raise ProviderError(
@@ -283,6 +287,8 @@ def _to_response(raw: Any, resolved: ResolvedModel, *, tokens_estimated: bool = 
         for index, call in enumerate(getattr(message, "tool_calls", None) or [])
     )
     content = message.content
+    if structured_tool and len(tool_calls) == 1 and tool_calls[0].name == STRUCTURED_TOOL:
+        content, tool_calls = tool_calls[0].arguments_json, ()  # structured output sent as a forced tool call
     if tool_calls and not content:
         content = None  # streamed tool calls come back with "" where a plain reply has null
     usage = getattr(raw, "usage", None)
@@ -341,74 +347,12 @@ def _classify(litellm: Any, exc: Exception) -> tuple[str, bool]:
 _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and its causes, outermost first (LiteLLM wraps the OpenAI SDK, which wraps httpx)."""
-    seen: list[BaseException] = []
-    link: BaseException | None = exc
-    while link is not None and all(link is not s for s in seen):
-        seen.append(link)
-        link = link.__cause__ or link.__context__
-    return seen
-
-
-_DNS_WORDS = (
-    "Name or service not known",
-    "nodename nor servname",
-    "Temporary failure in name resolution",
-    "getaddrinfo failed",
-    "No address associated with hostname",
-)
-_TIMEOUT_CLASSES = {"Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout"}
-
-
-def _transport_failure(
-    litellm: Any, exc: Exception, resolved: ResolvedModel, timeout_s: float | None
-) -> tuple[str, str, bool] | None:
-    """(kind, message, retryable) when the request got no HTTP answer at all; None otherwise.
-
-    LiteLLM reports these with made-up statuses (a refused connection as HTTP 500, a client timeout as
-    HTTP 408); the user needs to know that nothing answered, and where."""
-    where = endpoint_label(resolved)
-    chain = _chain(exc)
-    for link in chain:
-        text = str(link)
-        if isinstance(link, socket.gaierror) or any(words in text for words in _DNS_WORDS):
-            # Not transient: a wrong or missing address does not fix itself between retries.
-            return "connection", f"cannot resolve the address of {where} (DNS lookup failed)", False
-        if isinstance(link, ConnectionRefusedError) or "Connection refused" in text:
-            return "connection", f"connection refused by {where} (is the server running?)", True
-    if isinstance(exc, litellm.Timeout) or any(type(link).__name__ in _TIMEOUT_CLASSES for link in chain):
-        after = f" after {timeout_s:g} s" if timeout_s else ""
-        return "timeout", f"timed out{after} waiting for {where}", True
-    if isinstance(exc, litellm.APIConnectionError) or any(type(link).__name__ == "ConnectError" for link in chain):
-        root = str(chain[-1]).strip() or type(chain[-1]).__name__
-        return "connection", f"could not connect to {where}: {root}", True
-    return None
-
-
-def _provider_words(detail: str) -> str:
-    """The provider's own message when the detail is (or ends with) its JSON error body."""
-    start = detail.find("{")
-    if start == -1:
-        return detail
-    try:
-        body = json.loads(detail[start:])
-    except ValueError:
-        return detail
-    error = body.get("error", body) if isinstance(body, dict) else None
-    message = error.get("message") if isinstance(error, dict) else error if isinstance(error, str) else None
-    if not isinstance(message, str) or not message.strip():
-        return detail
-    prefix = detail[:start].strip().rstrip("-:").strip()
-    return f"{prefix}: {message.strip()}" if prefix else message.strip()
-
-
 def map_error(
     litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None, timeout_s: float | None = None
 ) -> Exception:
     """Our error for a litellm exception, with the key redacted from every copied word."""
     model = resolved.litellm_model
-    detail = _provider_words(_LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip()))
+    detail = provider_words(_LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip()))
     if len(detail) > _MAX_MESSAGE_CHARS:
         detail = detail[:_MAX_MESSAGE_CHARS] + "..."
     status = getattr(exc, "status_code", None)
@@ -425,7 +369,7 @@ def map_error(
             f"names no key secret: {detail}",
             hint="Add api_key_secret to the model_services entry, then: aixgo secrets set NAME",
         )
-    transport = _transport_failure(litellm, exc, resolved, timeout_s)
+    transport = transport_failure(litellm, exc, resolved, timeout_s)
     if transport is not None:
         kind, words, retryable = transport
         hint = None

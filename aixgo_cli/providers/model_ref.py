@@ -81,6 +81,8 @@ class ResolvedModel:
     service_name: str | None = None
     retry: Mapping[str, Any] | None = None  # the service's `retry:` block, if it has one
     prices: tuple[float, float] | None = None  # declared USD per input and output token (`pricing:`)
+    structured_output: str | None = None  # json_schema | json_object | tools | none, as the service declares
+    tool_choice: str | None = None  # sent with requests that offer tools, when the service sets it
 
     @property
     def provider(self) -> str:
@@ -169,6 +171,8 @@ def resolve_service(service: Mapping[str, Any]) -> ResolvedModel:
         service_name=name or None,
         retry=dict(service["retry"]) if service.get("retry") else None,
         prices=_declared_prices(service.get("pricing")),
+        structured_output=service.get("structured_output"),
+        tool_choice=service.get("tool_choice"),
     )
 
 
