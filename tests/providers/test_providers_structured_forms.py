@@ -100,4 +100,5 @@ def test_an_agent_in_native_mode_gets_json_schema_from_an_undeclared_local_serve
 
     assert outcome.status == "completed", outcome.error
     assert outcome.result == {"city": "Oslo"}
-    assert (sent(stub)["response_format"] or {}).get("type") == "json_schema"  # type: ignore[union-attr]
+    response_format = sent(stub)["response_format"]
+    assert isinstance(response_format, dict) and response_format["type"] == "json_schema"
