@@ -111,6 +111,19 @@ class InjectionDetected(UnitEvent):
 
 
 @dataclass(frozen=True)
+class IncompleteReply(UnitEvent):
+    """A model reply that was cut off by the token limit (`reason: cut_off`, finish_reason `length`) or
+    had neither text nor a tool call (`reason: empty`). `action`: `kept` (the step goes on with it; an
+    empty reply is `""`) or `failed` (the agent's `incomplete_reply: fail`)."""
+
+    kind: ClassVar[str] = "incomplete_reply"
+    model: str
+    reason: str
+    max_tokens: int | None
+    action: str
+
+
+@dataclass(frozen=True)
 class Token(Event):
     """A streamed token (`--stream`); shown live, never journaled."""
 
