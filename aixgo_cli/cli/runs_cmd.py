@@ -100,6 +100,7 @@ def show(
     db: Path | None = DB_OPTION,
 ) -> int:
     from aixgo_cli.store.leases import observe
+    from aixgo_cli.store.records import UsageNotes, usage_notes_of
     from aixgo_cli.wiring import open_journal
 
     with open_journal(db) as journal:
@@ -108,9 +109,14 @@ def show(
         units = journal.list_units(run.run_id)
         calls = journal.list_calls(run.run_id)
     llm_calls = {u.unit_key: 0 for u in units}
+    step_notes: dict[str, UsageNotes] = {}
     for call in calls:
         if call.kind == "llm" and call.status == "completed":
             llm_calls[call.unit_key] = llm_calls.get(call.unit_key, 0) + 1
+            notes, seen = usage_notes_of(call.response_json), step_notes.get(call.unit_key, UsageNotes())
+            step_notes[call.unit_key] = UsageNotes(
+                seen.cost_unknown or notes.cost_unknown, seen.tokens_estimated or notes.tokens_estimated
+            )
     if json_out:
         payload = asdict(run)
         payload.pop("params_json")  # holds the run's input, which may be large; `runs export` keeps it
@@ -127,6 +133,7 @@ def show(
                 "duration_ms": u.duration_ms,
                 "tokens": u.tokens_in + u.tokens_out,
                 "cost_usd": u.cost_usd,
+                "cost_known": not step_notes.get(u.unit_key, UsageNotes()).cost_unknown,
                 "llm_calls": llm_calls.get(u.unit_key, 0),
                 "error": u.error,
             }
@@ -149,6 +156,7 @@ def show(
     rows = [("STEP", "STATUS", "TRY", "TIME", "CALLS", "TOKENS", "COST")]
     for unit in units:
         seconds = f"{unit.duration_ms / 1000:.2f}s" if unit.duration_ms is not None else "-"
+        notes = step_notes.get(unit.unit_key, UsageNotes())
         rows.append(
             (
                 unit.place,
@@ -156,11 +164,13 @@ def show(
                 str(unit.attempt),
                 seconds,
                 str(llm_calls.get(unit.unit_key, 0)),
-                str(unit.tokens_in + unit.tokens_out),
-                f"${unit.cost_usd:.4f}",
+                _tokens(unit.tokens_in + unit.tokens_out, notes),
+                _cost(unit.cost_usd, notes),
             )
         )
     _table(rows)
+    if view.notes.cost_unknown or view.notes.tokens_estimated:
+        out.write(f"\n{_NOTES_LEGEND}\n")
     if run.status in ("failed", "paused", "interrupted") or view.stale:
         out.write(f"\ncontinue with: aixgo resume {run.run_id}\n")
     return 0

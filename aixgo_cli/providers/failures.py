@@ -57,7 +57,7 @@ def transport_failure(
         return "timeout", f"timed out{after} waiting for {where}", True
     if isinstance(exc, litellm.APIConnectionError) or any(type(link).__name__ == "ConnectError" for link in chain):
         root = str(chain[-1]).strip() or type(chain[-1]).__name__
-        return "connection", f"could not connect to {where}: {root}", True
+        return "connection", f"the connection to {where} failed: {root}", True
     return None
 
 

@@ -43,5 +43,7 @@ def test_unknown_cost_and_estimated_tokens_stay_visible_in_history(cli: Cli, stu
     assert "$0.0000" not in line
     shown = cli.run("runs", "show", row["run_id"]).stdout
     assert "tokens (estimated), unknown" in shown
+    step = next(text for text in shown.splitlines() if text.startswith("main/answer"))
+    assert step.split()[-1] == "unknown" and step.split()[-2].startswith("~")
     shown_json = json.loads(cli.run("runs", "show", row["run_id"], "--json").stdout)
     assert shown_json["cost_known"] is False and shown_json["tokens_estimated"] is True
