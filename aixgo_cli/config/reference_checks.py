@@ -110,6 +110,14 @@ def _check_agent(ctx: CheckContext, agent: Named) -> None:
     _check_structured_output(ctx, agent, role)
     _check_model(ctx, agent, role)
     _check_tools(ctx, agent, role)
+    if "incomplete_reply" in body and role in ROLES and not _needs_model(body, role):
+        ctx.warning(
+            (*base, "incomplete_reply"),
+            "unused-key",
+            f"agent '{agent.name}' ({role}) calls no model, so incomplete_reply never applies",
+            "remove incomplete_reply",
+            at_key=True,
+        )
     check_role_config(ctx, agent, role)
 
 

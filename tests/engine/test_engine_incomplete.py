@@ -6,11 +6,13 @@ not "not valid JSON". Real LiteLLM against the stub."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from tests.engine.engine_helpers import Harness
 from tests.support.e2e import STUB_KEY, stub_service
 
+from aixgo_cli.config.validate import validate_path
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.errors import RunError
 from aixgo_cli.events import IncompleteReply
@@ -77,3 +79,14 @@ def test_a_cut_off_structured_reply_is_retried_as_cut_off(sql: Harness, stub: St
     feedback = stub.stats()["requests"][1]["last_user"]
     assert "cut off by the token limit (max_tokens 16)" in feedback and "not valid JSON" not in feedback
     assert [n.reason for n in notices] == ["cut_off"]
+
+
+def test_incomplete_reply_on_an_agent_that_calls_no_model_is_an_unused_key(tmp_path: Path) -> None:
+    path = tmp_path / "wf.yaml"
+    path.write_text(
+        "version: 1\nname: v\nagents:\n  - name: items\n    role: producer\n    incomplete_reply: fail\n"
+        "    producer_config: {source: items, items: [a]}\n",
+        encoding="utf-8",
+    )
+    [warning] = [w for w in validate_path(path).warnings if w.code == "unused-key"]
+    assert warning.line == 6 and "incomplete_reply" in warning.message
