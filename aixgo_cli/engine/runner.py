@@ -23,6 +23,7 @@ from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
+from aixgo_cli.engine.leasing import keep_renewing, take_lease
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
@@ -30,7 +31,7 @@ from aixgo_cli.events import Event, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
-from aixgo_cli.store.leases import LeaseLost, holder_gone, new_owner
+from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.records import RunRecord, RunStatus, usage_notes_of
 
@@ -145,7 +146,7 @@ class Runner:
         if self.announced is not None:
             self.announced(run_id)
         owner = new_owner()
-        if not self.journal.acquire_lease(run_id, owner, LEASE_TTL_S) and not self._take_over(run_id, owner):
+        if not take_lease(self.journal, run_id, owner, LEASE_TTL_S):
             lease = self.journal.get_lease(run_id)
             holder = lease.owner if lease else "another process"
             raise UserError(
@@ -165,9 +166,7 @@ class Runner:
         resumed: bool,
     ) -> RunOutcome:
         self._owner = owner
-        stop_renewing = threading.Event()
-        renewer = threading.Thread(target=self._renew, args=(run_id, owner, stop_renewing), daemon=True)
-        renewer.start()
+        stop_renewing = keep_renewing(self.journal, run_id, owner, LEASE_TTL_S)
         spent = _spent_so_far(self.journal, run_id) if resumed else Spent()
         budget = Budget(
             workflow.limits.max_steps,
@@ -299,25 +298,6 @@ class Runner:
         )
         wrapped.__cause__ = exc
         return self._finish(ctx, "failed", None, wrapped)
-
-    def _take_over(self, run_id: str, owner: str) -> bool:
-        """Take the lease from a process on this machine that no longer exists (killed, crashed), instead
-        of making the user wait for the lease to expire."""
-        lease = self.journal.get_lease(run_id)
-        if lease is None:
-            return self.journal.acquire_lease(run_id, owner, LEASE_TTL_S)
-        if not holder_gone(lease.owner):
-            return False
-        self.journal.release_lease(run_id, lease.owner)
-        return self.journal.acquire_lease(run_id, owner, LEASE_TTL_S)
-
-    def _renew(self, run_id: str, owner: str, stop: threading.Event) -> None:
-        while not stop.wait(LEASE_TTL_S / 3):
-            try:
-                if not self.journal.renew_lease(run_id, owner, LEASE_TTL_S):
-                    return  # taken over: the next journal write of this driver raises LeaseLost
-            except Exception:  # a missed renewal is retried; the lease lasts three periods
-                continue
 
 
 def _compiled_templates(workflow: Workflow) -> TemplateRenderer:
