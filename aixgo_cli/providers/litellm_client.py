@@ -175,7 +175,8 @@ class LiteLLMClient:
         # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
         if failure is not None:
             raise failure
-        return _to_response(raw, resolved, structured_tool=as_tool)
+        estimate = _estimated_usage(litellm, raw, kwargs)
+        return _to_response(raw, resolved, structured_tool=as_tool, estimate=estimate)
 
     def _default_timeout(self, resolved: ResolvedModel) -> float:
         """The client's default if one was given; else local servers, often slow (CPU inference), get a
@@ -265,8 +266,31 @@ def _server_sent_usage(stream: Any) -> bool:
     return any(getattr(chunk, "usage", None) is not None for chunk in kept)
 
 
+def _estimated_usage(litellm: Any, raw: Any, kwargs: dict[str, Any]) -> tuple[int, int] | None:
+    """(prompt, completion) tokens counted here when a reply carries no usage (some local servers send
+    none, and LiteLLM then reports zeros, which budgets would take as free); None when it has usage."""
+    usage = getattr(raw, "usage", None)
+    if getattr(usage, "prompt_tokens", 0) or getattr(usage, "completion_tokens", 0):
+        return None
+    try:
+        message = raw.choices[0].message
+        text = (message.content or "") + "".join(
+            str(call.function.arguments or "") for call in (getattr(message, "tool_calls", None) or [])
+        )
+        prompt = litellm.token_counter(model=kwargs["model"], messages=kwargs["messages"])
+        completion = litellm.token_counter(model=kwargs["model"], text=text) if text else 0
+    except Exception:  # counting is best effort: without it the reply still stands, with zero counts
+        return None
+    return int(prompt), int(completion)
+
+
 def _to_response(
-    raw: Any, resolved: ResolvedModel, *, tokens_estimated: bool = False, structured_tool: bool = False
+    raw: Any,
+    resolved: ResolvedModel,
+    *,
+    tokens_estimated: bool = False,
+    structured_tool: bool = False,
+    estimate: tuple[int, int] | None = None,
 ) -> ChatResponse:
     choices = getattr(raw, "choices", None) or []
     if not choices:
@@ -294,6 +318,8 @@ def _to_response(
     usage = getattr(raw, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    if estimate is not None:
+        (prompt_tokens, completion_tokens), tokens_estimated = estimate, True
     cost, known = call_cost(resolved, prompt_tokens, completion_tokens)
     return ChatResponse(
         content=content,
