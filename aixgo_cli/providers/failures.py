@@ -9,6 +9,7 @@ wraps the socket error). The litellm module is passed in: only `litellm_client` 
 from __future__ import annotations
 
 import json
+import re
 import socket
 from typing import Any
 
@@ -76,3 +77,15 @@ def provider_words(detail: str) -> str:
         return detail
     prefix = detail[:start].strip().rstrip("-:").strip()
     return f"{prefix}: {message.strip()}" if prefix else message.strip()
+
+
+_JSON_ERROR = re.compile(
+    r"(Expecting [^()]*?\(char \d+\)|Unterminated [^()]*?\(char \d+\)|Extra data[^()]*?\(char \d+\))"
+)
+
+
+def malformed_reply(detail: str, resolved: ResolvedModel) -> str:
+    """An answer that is not JSON, said as such (what LiteLLM calls HTTP 500 was a 200 with a bad body)."""
+    found = _JSON_ERROR.search(detail)
+    why = f" ({found.group(1)})" if found else ""
+    return f"the reply from {endpoint_label(resolved)} is not valid JSON{why}"

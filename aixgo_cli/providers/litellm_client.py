@@ -31,7 +31,7 @@ from aixgo_cli.errors import ConfigurationError
 from aixgo_cli.providers import deadline, pricing
 from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, call_cost, is_local
 from aixgo_cli.providers.errors import ProviderError
-from aixgo_cli.providers.failures import provider_words, transport_failure
+from aixgo_cli.providers.failures import malformed_reply, provider_words, transport_failure
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.retry import parse_retry_after
@@ -405,7 +405,11 @@ def map_error(
             redact(f"{model}: {words}", api_key), kind=kind, retryable=retryable, model=model, hint=hint
         )
     kind, retryable = _classify(litellm, exc)
-    if kind == "unexpected":
+    if kind == "malformed":
+        # LiteLLM reports an answer it could not parse as HTTP 500 with its wrapper's class names; the
+        # server answered, but not with JSON.
+        detail, status = malformed_reply(detail, resolved), None
+    elif kind == "unexpected":
         detail = f"{type(exc).__name__}: {detail}"
     elif isinstance(status, int):
         detail = f"HTTP {status}: {detail}"

@@ -118,3 +118,11 @@ def test_a_vllm_model_without_an_address_is_refused_by_validate(tmp_path: Path, 
     report = validate_path(path)
     [issue] = [i for i in report.errors if i.code == "missing-endpoint"]
     assert issue.line == line and "api_base" in (issue.hint or "")
+
+
+def test_a_reply_that_is_not_json_is_said_as_such(stub: StubModelServer) -> None:
+    stub.script([{"malformed": True}])
+    error = failure(client_at(stub.base_url), ask("q", model="svc"))
+    assert f"the reply from 127.0.0.1:{stub.port} is not valid JSON (Expecting value" in error.message
+    assert error.kind == "malformed" and error.retryable and error.status_code is None
+    assert not any(words in error.message for words in (*LITELLM_WORDS, "APIResponse", "class ")), error.message
