@@ -71,6 +71,8 @@ class LLMCalled(Event):
     completion_tokens: int
     cost_usd: float
     duration_ms: float
+    cost_known: bool = True  # False: no price for this model at this endpoint (counted as $0)
+    tokens_estimated: bool = False  # the server sent no token counts; LiteLLM estimated them
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,19 @@ class InjectionDetected(UnitEvent):
     category: str
     confidence: float
     matched_patterns: tuple[str, ...]
+    action: str
+
+
+@dataclass(frozen=True)
+class IncompleteReply(UnitEvent):
+    """A model reply that was cut off by the token limit (`reason: cut_off`, finish_reason `length`) or
+    had neither text nor a tool call (`reason: empty`). `action`: `kept` (the step goes on with it; an
+    empty reply is `""`) or `failed` (the agent's `incomplete_reply: fail`)."""
+
+    kind: ClassVar[str] = "incomplete_reply"
+    model: str
+    reason: str
+    max_tokens: int | None
     action: str
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
 from aixgo_cli.paths import default_db_path
+from aixgo_cli.providers.litellm_client import warm_up
 from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.providers.stack import build_client
@@ -71,4 +72,12 @@ def build_model_client(
             on_auto_replay(missing, cassette)
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=cassette), cassette
     client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record)
+    if names or _calls_models(workflow):
+        # Import LiteLLM (2-5 s with what its first call imports) now, before the run's clock starts,
+        # so that neither the time limit nor the first call's and first step's durations include it.
+        warm_up()
     return client, None
+
+
+def _calls_models(workflow: Workflow) -> bool:
+    return any(a.model and a.role not in {"logger", "producer"} for a in workflow.agents.values())

@@ -30,11 +30,10 @@ from aixgo_cli.agents.base import Invocation
 from aixgo_cli.agents.prompts import chat_request, initial_messages
 from aixgo_cli.agents.react_guided import Step, verify
 from aixgo_cli.agents.react_screening import FENCE_NOTE, report_markers, screen_input
-from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, extract_json, feedback
+from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, feedback, reply_problems
 from aixgo_cli.config.model import AgentSpec
 from aixgo_cli.errors import RunError
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse
-from aixgo_cli.schema.json_validation import instance_errors
 
 DEFAULT_MAX_ITERATIONS = 8
 GUIDED_DEFAULT_MAX_ITERATIONS = 5
@@ -71,6 +70,8 @@ class ReactSettings:
 class _Answer:
     text: str  # the answer itself
     said: str  # the reply as kept in the conversation
+    response: ChatResponse  # the reply it came from (finish_reason: was it cut off?)
+    max_tokens: int | None = None
 
 
 def react(invocation: Invocation) -> Any:
@@ -114,12 +115,14 @@ class _Loop:
 
     def _native_turn(self) -> _Answer | None:
         request = chat_request(self.inv, self.messages, tools=self.tools, response_schema=self._native_schema())
+        if request.response_schema is not None and self.settings.schema_mode == "native":
+            request = replace(request, structured_mode="native")
         if self.final_only and self.tools:
             request = replace(request, params={**request.params, "tool_choice": "none"})
         response = self._complete(request)
         if not response.tool_calls:
             content = response.content or ""
-            return _Answer(content, content)
+            return _Answer(content, content, response, request.max_tokens)
         self.messages.append(ChatMessage(role="assistant", content=response.content, tool_calls=response.tool_calls))
         for call in response.tool_calls:
             result = self.inv.tools.call(call.name, call.arguments_json)
@@ -129,11 +132,12 @@ class _Loop:
         return None
 
     def _text_turn(self) -> _Answer | None:
-        response = self._complete(chat_request(self.inv, self.messages))
+        request = chat_request(self.inv, self.messages)
+        response = self._complete(request)
         turn = text_protocol.parse_turn(response.content or "", self.names)
         report_markers(self.inv, "model_output", turn.imitation, action="cut")
         if turn.kind == "final":
-            return _Answer(turn.answer or "", turn.kept)
+            return _Answer(turn.answer or "", turn.kept, response, request.max_tokens)
         self.messages.append(ChatMessage(role="assistant", content=turn.kept or "(empty reply)"))
         notes = text_protocol.notes(turn)
         if turn.kind == "none":
@@ -174,8 +178,7 @@ class _Loop:
         schema = self.settings.schema
         if schema is None:
             return True, answer.text
-        data, parse_error = extract_json(answer.text)
-        problems = [parse_error] if parse_error else instance_errors(dict(schema), data)
+        data, problems = reply_problems(answer.response, schema, answer.max_tokens, answer.text)
         if not problems:
             return True, data
         self.invalid_answers += 1

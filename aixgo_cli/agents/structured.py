@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation
@@ -60,6 +60,24 @@ def extract_json(text: str | None) -> tuple[Any, str | None]:
     return None, error
 
 
+def reply_problems(
+    response: ChatResponse, schema: Mapping[str, Any], max_tokens: int | None, text: str | None = None
+) -> tuple[Any, list[str]]:
+    """The JSON value in a reply and what is wrong with it (nothing: an empty list). `text` is the part of
+    the reply that holds the answer, when that is not all of it (the text protocol's Final Answer)."""
+    data, parse_error = extract_json(response.content if text is None else text)
+    if parse_error is None:
+        return data, instance_errors(dict(schema), data)
+    if response.finish_reason == "length":
+        # Half a JSON value is "not valid JSON"; what the model needs to hear is why, and what to do.
+        limit = max_tokens or "of the provider"
+        return None, [
+            f"the reply was cut off by the token limit (max_tokens {limit}) before the JSON was complete: "
+            "reply with a shorter JSON value"
+        ]
+    return None, [parse_error]
+
+
 def complete_structured(
     invocation: Invocation,
     messages: Sequence[ChatMessage],
@@ -84,9 +102,10 @@ def complete_structured(
     response: ChatResponse | None = None
     for attempt in range(1, total + 1):
         request = chat_request(invocation, conversation, response_schema=None if mode == "prompt" else dict(schema))
+        if mode == "native":
+            request = replace(request, structured_mode="native")
         response = invocation.llm.complete(request, on_token=invocation.on_token)
-        data, parse_error = extract_json(response.content)
-        problems = [parse_error] if parse_error else instance_errors(dict(schema), data)
+        data, problems = reply_problems(response, schema, request.max_tokens)
         if not problems:
             return StructuredReply(data, response, attempt)
         conversation.append(ChatMessage(role="assistant", content=response.content or ""))

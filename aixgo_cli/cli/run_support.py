@@ -129,6 +129,7 @@ def finish(
                 "completion_tokens": spent.completion_tokens,
                 "cost_usd": round(spent.cost_usd, 8),
                 "cost_unknown_models": sorted(spent.unknown_cost_models),
+                "tokens_estimated_models": sorted(spent.estimated_token_models),
             },
             "replayed_from": str(replayed) if replayed else None,
         }
@@ -145,6 +146,8 @@ def finish(
             else ""
         )
         cached = f", {spent.cached_steps} from the journal" if spent.cached_steps else ""
+        if spent.estimated_token_models:
+            unknown += f" (token counts estimated for {', '.join(sorted(spent.estimated_token_models))})"
         sys.stderr.write(
             f"aixgo: run {outcome.run_id} {outcome.status}: {spent.steps} new steps{cached}, "
             f"{spent.tokens} tokens{cost}{unknown}\n"

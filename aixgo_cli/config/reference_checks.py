@@ -29,6 +29,44 @@ def check_references(ctx: CheckContext) -> None:
     for agent in ctx.all_agents:
         _check_agent(ctx, agent)
     _check_inputs(ctx)
+    _check_endpoints(ctx)
+
+
+# LiteLLM providers with no default endpoint: without `api_base` LiteLLM sends the request to a host name
+# built from nothing, and the DNS failure looks like a flaky network. (`runtime: vllm` has a default.)
+_ENDPOINT_REQUIRED = ("hosted_vllm",)
+_ENDPOINT_HINT = (
+    "add a model_services entry with `runtime: vllm` (default http://localhost:8000/v1) or with "
+    "`api_base: http://HOST:PORT/v1`, and name that entry in `model:`"
+)
+
+
+def _check_endpoints(ctx: CheckContext) -> None:
+    for agent in ctx.all_agents:
+        model = agent.body.get("model")
+        if isinstance(model, str) and model not in ctx.services and model.split("/", 1)[0] in _ENDPOINT_REQUIRED:
+            ctx.error(
+                ("agents", agent.index, "model"),
+                "missing-endpoint",
+                f"agent '{agent.name}' uses model '{model}', whose server has no default address",
+                _ENDPOINT_HINT,
+            )
+    for service in named_entries(ctx.data, "model_services"):
+        body = service.body
+        provider = str(body.get("provider") or "")
+        model = str(body.get("model") or "")
+        config = body.get("config")
+        config = config if isinstance(config, dict) else {}
+        has_base = body.get("api_base") or config.get("address") or config.get("endpoint")
+        named = provider in ("vllm", *_ENDPOINT_REQUIRED) or model.split("/", 1)[0] in _ENDPOINT_REQUIRED
+        if named and not has_base and body.get("runtime") is None:
+            ctx.error(
+                ("model_services", service.index),
+                "missing-endpoint",
+                f"model service '{service.name}' talks to a vLLM server but gives no `api_base`",
+                "add `api_base: http://HOST:PORT/v1` (or use `runtime: vllm` for http://localhost:8000/v1)",
+                at_key=True,
+            )
 
 
 def _check_duplicates(ctx: CheckContext) -> None:
@@ -72,6 +110,14 @@ def _check_agent(ctx: CheckContext, agent: Named) -> None:
     _check_structured_output(ctx, agent, role)
     _check_model(ctx, agent, role)
     _check_tools(ctx, agent, role)
+    if "incomplete_reply" in body and role in ROLES and not _needs_model(body, role):
+        ctx.warning(
+            (*base, "incomplete_reply"),
+            "unused-key",
+            f"agent '{agent.name}' ({role}) calls no model, so incomplete_reply never applies",
+            "remove incomplete_reply",
+            at_key=True,
+        )
     check_role_config(ctx, agent, role)
 
 

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from aixgo_cli.errors import RunPaused
+from aixgo_cli.providers.deadline import Deadline
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Spent:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     unknown_cost_models: frozenset[str] = frozenset()
+    estimated_token_models: frozenset[str] = frozenset()  # models whose servers sent no token counts
     earlier_steps: int = 0  # steps run by earlier invocations of a resumed run: they count against max_steps
 
     @property
@@ -75,7 +77,14 @@ class BudgetTracker:
             self.spent.steps += 1
 
     def add_usage(
-        self, prompt_tokens: int, completion_tokens: int, cost_usd: float, *, model: str, cost_known: bool
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: float,
+        *,
+        model: str,
+        cost_known: bool,
+        tokens_estimated: bool = False,
     ) -> None:
         with self._lock:
             self.spent.prompt_tokens += prompt_tokens
@@ -83,6 +92,23 @@ class BudgetTracker:
             self.spent.cost_usd += cost_usd
             if not cost_known:
                 self.spent.unknown_cost_models = self.spent.unknown_cost_models | {model}
+            if tokens_estimated:
+                self.spent.estimated_token_models = self.spent.estimated_token_models | {model}
+
+    def deadline(self) -> Deadline | None:
+        """The time limit as a deadline for model calls (None without a time limit)."""
+        if self.budget.timeout_s is None:
+            return None
+        return Deadline(self._started + self.budget.timeout_s, self.time_limit_reached)
+
+    def time_limit_reached(self) -> RunPaused:
+        timeout = self.budget.timeout_s
+        return self._paused((f"the time limit ({timeout:g} s) is reached", f"--timeout {timeout:g}s"))
+
+    def _paused(self, reason: tuple[str, str]) -> RunPaused:
+        return RunPaused(
+            f"paused: {reason[0]}", hint=f"continue with a new limit: aixgo resume {self.run_id} {reason[1]}"
+        )
 
     def check(self, *, starting_step: bool = False) -> None:
         """Raise RunPaused (exit 4) if a limit is reached; `starting_step` counts the step about to start."""
@@ -101,6 +127,4 @@ class BudgetTracker:
         elif budget.timeout_s is not None and time.monotonic() - self._started >= budget.timeout_s:
             reason = f"the time limit ({budget.timeout_s:g} s) is reached", f"--timeout {budget.timeout_s:g}s"
         if reason:
-            raise RunPaused(
-                f"paused: {reason[0]}", hint=f"continue with a new limit: aixgo resume {self.run_id} {reason[1]}"
-            )
+            raise self._paused(reason)

@@ -19,7 +19,8 @@ from typing import Any
 
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.errors import AixgoError, RunError, RunWaiting
-from aixgo_cli.events import LLMCalled, ToolCalled
+from aixgo_cli.events import IncompleteReply, LLMCalled, ToolCalled, event_to_json
+from aixgo_cli.providers.deadline import bounded
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
@@ -28,11 +29,12 @@ from aixgo_cli.tools.toolbox import Tool, ToolCallError, parse_arguments, result
 
 
 class JournaledModel:
-    def __init__(self, ctx: RunContext, unit_key: str) -> None:
+    def __init__(self, ctx: RunContext, unit_key: str, *, incomplete_reply: str = "warn") -> None:
         self.ctx = ctx
         self.unit_key = unit_key
         self.calls = 0
         self.usage = Usage()  # everything this unit's calls cost, replayed ones included
+        self.incomplete_reply = incomplete_reply  # the agent's `incomplete_reply`: warn | fail
 
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         ctx = self.ctx
@@ -45,17 +47,19 @@ class JournaledModel:
             response = ChatResponse.from_json(journal_json(recorded.response_json, "a recorded model reply"))
             self.usage = self.usage + response.usage
             self._emit(request, response, cached=True, duration_ms=0.0)
+            self._check_complete(request, response, replayed=True)
             return response
         ctx.check_cancelled()
         ctx.budget.check()
         ctx.journal.record_call_intent(ctx.run_id, self.unit_key, call_key, "llm", request_json)
         started = time.perf_counter()
         try:
-            if ctx.model_slots is not None:
-                with ctx.model_slots:
+            with bounded(ctx.budget.deadline()):  # the time limit bounds the call, its retries and waits
+                if ctx.model_slots is not None:
+                    with ctx.model_slots:
+                        response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
+                else:
                     response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
-            else:
-                response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
         except AixgoError as exc:
             ctx.journal.fail_call(ctx.run_id, call_key, redact(exc.message))
             raise
@@ -75,9 +79,47 @@ class JournaledModel:
             usage.cost_usd,
             model=request.model,
             cost_known=usage.cost_known,
+            tokens_estimated=usage.tokens_estimated,
         )
         self._emit(request, response, cached=False, duration_ms=(time.perf_counter() - started) * 1000)
+        self._check_complete(request, response, replayed=False)
         return response
+
+    def _check_complete(self, request: ChatRequest, response: ChatResponse, *, replayed: bool) -> None:
+        """A reply cut off by the token limit, or with neither text nor a tool call, is still a reply the
+        model gave (the call is recorded as completed); the agent's `incomplete_reply` decides whether the
+        step keeps it (with a warning) or fails, resumable after a fix such as a larger max_tokens."""
+        if response.finish_reason == "length":
+            reason = "cut_off"
+        elif not (response.content or "").strip() and not response.tool_calls:
+            reason = "empty"
+        else:
+            return
+        fail = self.incomplete_reply == "fail"
+        ctx = self.ctx
+        notice = IncompleteReply(
+            run_id=ctx.run_id,
+            at=time.time(),
+            unit_key=self.unit_key,
+            model=request.model,
+            reason=reason,
+            max_tokens=request.max_tokens,
+            action="failed" if fail else "kept",
+        )
+        if not replayed:  # a replayed reply was reported when it arrived
+            ctx.journal.append_event(ctx.run_id, notice.kind, event_to_json(notice))
+        ctx.emit(notice)
+        if fail:
+            what = (
+                f"was cut off by the token limit (max_tokens {request.max_tokens or 'of the provider'})"
+                if reason == "cut_off"
+                else "was empty (no text and no tool call)"
+            )
+            raise RunError(
+                f"the reply of {request.model} {what}",
+                hint="raise max_tokens (or set `incomplete_reply: warn` to keep such replies); then: "
+                "aixgo resume RUN_ID",
+            )
 
     def _emit(self, request: ChatRequest, response: ChatResponse, *, cached: bool, duration_ms: float) -> None:
         usage = response.usage
@@ -93,6 +135,8 @@ class JournaledModel:
                 completion_tokens=usage.completion_tokens,
                 cost_usd=usage.cost_usd,
                 duration_ms=duration_ms,
+                cost_known=usage.cost_known,
+                tokens_estimated=usage.tokens_estimated,
             )
         )
 

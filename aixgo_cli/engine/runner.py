@@ -9,8 +9,6 @@ the same code path runs.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +23,7 @@ from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
+from aixgo_cli.engine.leasing import keep_renewing, take_lease
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
@@ -32,8 +31,9 @@ from aixgo_cli.events import Event, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json
+from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json, usage_notes_of
 
 PARAMS_VERSION = 1
 LEASE_TTL_S = 30.0
@@ -100,6 +100,7 @@ class Runner:
         self.current: RunContext | None = None
         self.outcome: RunOutcome | None = None  # how the last start/resume ended
         self.announced: Callable[[str], None] | None = None
+        self._owner = ""  # the lease token of the run being driven
 
     def start(self, workflow: Workflow, params: RunParams) -> RunOutcome:
         check_runnable(workflow)
@@ -111,44 +112,63 @@ class Runner:
             params_json=params.to_json(),
         )
         self.journal.create_run(record)
+        owner = self._acquire(record.run_id, resumed=False)
         prepare_file_sinks(_replaced_log_files(workflow))
-        return self._drive(record.run_id, workflow, params, templates, resumed=False)
+        return self._drive(record.run_id, workflow, params, templates, owner, resumed=False)
 
     def resume(self, run: RunRecord, workflow: Workflow, params: RunParams, *, answer: str | None = None) -> RunOutcome:
         check_runnable(workflow)
-        pending = [
-            c
-            for c in self.journal.list_calls(run.run_id)
-            if c.status == "intent" and c.call_key.endswith(APPROVAL_SUFFIX)
-        ]
-        if answer is not None:
-            if not pending:
-                raise UserError(
-                    f"run {run.run_id} is not waiting for an answer",
-                    hint=f"resume it without --answer: aixgo resume {run.run_id}",
-                )
-            for call in pending:
-                self.journal.complete_call(run.run_id, call.call_key, json.dumps({"answer": answer}))
         templates = _compiled_templates(workflow)
-        self.journal.update_run(run.run_id, params_json=params.to_json())  # new limits hold for later resumes
-        return self._drive(run.run_id, workflow, params, templates, resumed=True)
+        # The lease first: a resume refused because another process drives the run must change nothing.
+        owner = self._acquire(run.run_id, resumed=True)
+        try:
+            self._save_answer(run.run_id, answer)
+            self.journal.update_run(run.run_id, params_json=params.to_json())  # new limits hold for later resumes
+        except BaseException:
+            self.journal.release_lease(run.run_id, owner)
+            raise
+        return self._drive(run.run_id, workflow, params, templates, owner, resumed=True)
 
-    def _drive(
-        self, run_id: str, workflow: Workflow, params: RunParams, templates: TemplateRenderer, *, resumed: bool
-    ) -> RunOutcome:
+    def _save_answer(self, run_id: str, answer: str | None) -> None:
+        pending = [
+            c for c in self.journal.list_calls(run_id) if c.status == "intent" and c.call_key.endswith(APPROVAL_SUFFIX)
+        ]
+        if answer is None:
+            return
+        if not pending:
+            raise UserError(
+                f"run {run_id} is not waiting for an answer",
+                hint=f"resume it without --answer: aixgo resume {run_id}",
+            )
+        for call in pending:
+            self.journal.complete_call(run_id, call.call_key, json.dumps({"answer": answer}))
+
+    def _acquire(self, run_id: str, *, resumed: bool) -> str:
+        """Take the run's lease (or refuse with exit 2, changing nothing); returns this driver's token."""
         if self.announced is not None:
             self.announced(run_id)
-        owner = _lease_owner()
-        if not self.journal.acquire_lease(run_id, owner, LEASE_TTL_S) and not self._take_over(run_id, owner):
+        owner = new_owner()
+        if not take_lease(self.journal, run_id, owner, LEASE_TTL_S):
             lease = self.journal.get_lease(run_id)
             holder = lease.owner if lease else "another process"
             raise UserError(
                 f"run {run_id} is being driven by {holder}",
                 hint="wait for it to finish, or stop that process; then: aixgo resume " + run_id,
             )
-        stop_renewing = threading.Event()
-        renewer = threading.Thread(target=self._renew, args=(run_id, owner, stop_renewing), daemon=True)
-        renewer.start()
+        return owner
+
+    def _drive(
+        self,
+        run_id: str,
+        workflow: Workflow,
+        params: RunParams,
+        templates: TemplateRenderer,
+        owner: str,
+        *,
+        resumed: bool,
+    ) -> RunOutcome:
+        self._owner = owner
+        stop_renewing = keep_renewing(self.journal, run_id, owner, LEASE_TTL_S)
         spent = _spent_so_far(self.journal, run_id) if resumed else Spent()
         budget = Budget(
             workflow.limits.max_steps,
@@ -180,17 +200,20 @@ class Runner:
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
         )
         self.current = ctx
-        self.journal.update_run(run_id, status="running", error=None)
-        started = RunStarted(run_id=run_id, at=time.time(), workflow=workflow.name, resumed=resumed)
-        self.journal.append_event(run_id, started.kind, event_to_json(started))
-        self.emit(started)
         try:
-            result = self._walk(ctx, params)
-        except BaseException as exc:
-            return self._finish_with_error(ctx, exc)
+            self.journal.update_run(run_id, status="running", error=None)
+            started = RunStarted(run_id=run_id, at=time.time(), workflow=workflow.name, resumed=resumed)
+            self.journal.append_event(run_id, started.kind, event_to_json(started))
+            self.emit(started)
+            try:
+                result = self._walk(ctx, params)
+            except BaseException as exc:
+                return self._finish_with_error(ctx, exc)
+            return self._finish(ctx, "completed", result, None)
+        except LeaseLost as lost:
+            return self._lost(ctx, lost)
         finally:
             stop_renewing.set()
-        return self._finish(ctx, "completed", result, None)
 
     def _walk(self, ctx: RunContext, params: RunParams) -> Any:
         workflow = ctx.workflow
@@ -239,13 +262,21 @@ class Runner:
             error=message,
         )
         self.journal.append_event(ctx.run_id, finished.kind, event_to_json(finished))
-        self.journal.release_lease(ctx.run_id, _lease_owner())
+        self.journal.release_lease(ctx.run_id, self._owner)
         self.emit(finished)
         self.outcome = RunOutcome(ctx.run_id, status, result, spent, error, ctx.wrote_stdout)
         return self.outcome
 
+    def _lost(self, ctx: RunContext, lost: LeaseLost) -> RunOutcome:
+        """Another process drives the run now: stop, and write nothing (the journal is the new holder's)."""
+        ctx.cancelled.set()
+        self.outcome = RunOutcome(ctx.run_id, "interrupted", None, ctx.budget.spent, lost, ctx.wrote_stdout)
+        return self.outcome
+
     def _finish_with_error(self, ctx: RunContext, exc: BaseException) -> RunOutcome:
         ctx.cancelled.set()
+        if isinstance(exc, LeaseLost):
+            return self._lost(ctx, exc)
         if isinstance(exc, KeyboardInterrupt):
             exc = RunInterrupted("interrupted", hint=f"continue with: aixgo resume {ctx.run_id}")
         if isinstance(exc, AixgoError) and exc.hint and "RUN_ID" in exc.hint:
@@ -271,45 +302,11 @@ class Runner:
         wrapped.__cause__ = exc
         return self._finish(ctx, "failed", None, wrapped)
 
-    def _take_over(self, run_id: str, owner: str) -> bool:
-        """Take the lease from a process on this machine that no longer exists (killed, crashed), instead
-        of making the user wait for the lease to expire."""
-        lease = self.journal.get_lease(run_id)
-        if lease is None:
-            return self.journal.acquire_lease(run_id, owner, LEASE_TTL_S)
-        host, _, pid_text = lease.owner.rpartition(":")
-        if host != socket.gethostname() or not pid_text.isdigit() or _alive(int(pid_text)):
-            return False
-        self.journal.release_lease(run_id, lease.owner)
-        return self.journal.acquire_lease(run_id, owner, LEASE_TTL_S)
-
-    def _renew(self, run_id: str, owner: str, stop: threading.Event) -> None:
-        while not stop.wait(LEASE_TTL_S / 3):
-            try:
-                self.journal.renew_lease(run_id, owner, LEASE_TTL_S)
-            except Exception:  # a missed renewal is retried; the lease lasts three periods
-                continue
-
 
 def _compiled_templates(workflow: Workflow) -> TemplateRenderer:
     templates = TemplateRenderer()
     templates.compile_all((f"agent '{a.name}'", a.prompt) for a in workflow.agents.values() if a.prompt)
     return templates
-
-
-def _lease_owner() -> str:
-    """Who drives a run: this host and process, so a lease left by a dead local process can be taken."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _spent_so_far(journal: Journal, run_id: str) -> Spent:
@@ -319,8 +316,21 @@ def _spent_so_far(journal: Journal, run_id: str) -> Spent:
             spent.prompt_tokens += call.tokens_in
             spent.completion_tokens += call.tokens_out
             spent.cost_usd += call.cost_usd
+            if call.kind == "llm":
+                _note_usage(spent, call.request_json, call.response_json)
     spent.earlier_steps = len(journal.list_units(run_id))
     return spent
+
+
+def _note_usage(spent: Spent, request_json: str, response_json: str | None) -> None:
+    """Carry an earlier invocation's unknown prices and estimated counts into this one's summary."""
+    notes = usage_notes_of(response_json)
+    if notes.cost_unknown or notes.tokens_estimated:
+        model = str(json.loads(request_json).get("model", "?"))
+        if notes.cost_unknown:
+            spent.unknown_cost_models = spent.unknown_cost_models | {model}
+        if notes.tokens_estimated:
+            spent.estimated_token_models = spent.estimated_token_models | {model}
 
 
 def _orchestrated(workflow: Workflow) -> set[str]:

@@ -130,7 +130,7 @@ class UnitRunner:
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
         )
-        model = JournaledModel(ctx, key)
+        model = JournaledModel(ctx, key, incomplete_reply=str(spec.raw.get("incomplete_reply", "warn")))
         started = time.perf_counter()
         invocation = Invocation(
             spec=spec,

@@ -16,6 +16,8 @@ What it guards against (measured, see docs and reference/dependencies.md):
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import os
 import re
@@ -26,11 +28,14 @@ from collections.abc import Callable
 from typing import Any
 
 from aixgo_cli.errors import ConfigurationError
-from aixgo_cli.providers import pricing
+from aixgo_cli.providers import deadline, pricing
+from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, call_cost, is_local
 from aixgo_cli.providers.errors import ProviderError
+from aixgo_cli.providers.failures import malformed_reply, provider_words, transport_failure
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.retry import parse_retry_after
+from aixgo_cli.providers.structured_forms import STRUCTURED_TOOL, asked_as_tool, structured_form, structured_kwargs
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolCall, Usage
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -70,6 +75,39 @@ def load_litellm() -> Any:
         return _loaded["litellm"]
 
 
+# What LiteLLM imports lazily on its first HTTP call (~0.5-2 s): the OpenAI SDK's resource classes, the
+# HTTP transports, LiteLLM's service logger and proxy types. Imported by `warm_up`, before a run's clock
+# starts. (A provider's own handler module may still load on its first call; these are the bulk.)
+_FIRST_CALL_MODULES = (
+    "openai.resources",
+    "httpcore",
+    "h11",
+    "h2.connection",
+    "jiter",
+    "litellm._service_logger",
+    "litellm.proxy._types",
+    "litellm.proxy.openai_files_endpoints.common_utils",
+    "litellm.llms.litellm_proxy.chat",
+    "litellm.llms.openai_like.dynamic_config",
+)
+
+
+def warm_up() -> None:
+    """Import LiteLLM and what its first call would import, so no run's time limit, first call or first
+    step pays for it. Missing optional modules are skipped: they only cost time, never correctness."""
+    load_litellm()
+    pricing.load_price_map()  # parsed once per process; the first call's cost would parse it
+    for name in _FIRST_CALL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+    # pydantic builds a model's validators on its first instance; a reply builds these.
+    with contextlib.suppress(Exception):
+        litellm = _loaded["litellm"]
+        litellm.ModelResponse(choices=[{"message": {"role": "assistant", "content": ""}}], usage={})
+
+
 def _quiet_logging() -> Any:
     """Mark the call as internal to LiteLLM, which skips its success-logging pipeline.
 
@@ -105,7 +143,7 @@ class LiteLLMClient:
         get_secret: Callable[[str], str],
         resolver: ModelResolver | None = None,
         *,
-        default_timeout_s: float = DEFAULT_TIMEOUT_S,
+        default_timeout_s: float | None = None,
     ) -> None:
         self._get_secret = get_secret
         self._resolver = resolver or ModelResolver()
@@ -122,20 +160,30 @@ class LiteLLMClient:
         api_key = self._get_secret(secret_name) if secret_name else None
         litellm = load_litellm()
         kwargs = self._kwargs(litellm, request, resolved, api_key, stream=on_token is not None)
+        as_tool = asked_as_tool(kwargs)
         if on_token is not None:
-            return _to_response(self._stream(litellm, kwargs, on_token, resolved, api_key), resolved)
+            built, estimated = self._stream(litellm, kwargs, on_token, resolved, api_key)
+            return _to_response(built, resolved, tokens_estimated=estimated, structured_tool=as_tool)
         failure: Exception | None = None
         token = _quiet_logging()
         try:
             raw = litellm.completion(**kwargs)
         except Exception as exc:
-            failure = map_error(litellm, exc, resolved, api_key)
+            failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"])
         finally:
             _restore_logging(token)
         # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
         if failure is not None:
             raise failure
-        return _to_response(raw, resolved)
+        estimate = _estimated_usage(litellm, raw, kwargs)
+        return _to_response(raw, resolved, structured_tool=as_tool, estimate=estimate)
+
+    def _default_timeout(self, resolved: ResolvedModel) -> float:
+        """The client's default if one was given; else local servers, often slow (CPU inference), get a
+        longer one than hosted APIs."""
+        if self._default_timeout_s is not None:
+            return self._default_timeout_s
+        return LOCAL_DEFAULT_TIMEOUT_S if is_local(resolved) else DEFAULT_TIMEOUT_S
 
     def _kwargs(
         self, litellm: Any, request: ChatRequest, resolved: ResolvedModel, api_key: str | None, *, stream: bool
@@ -145,7 +193,7 @@ class LiteLLMClient:
         kwargs.update(
             model=resolved.litellm_model,
             messages=[m.to_openai() for m in request.messages],
-            timeout=request.timeout_s or resolved.timeout_s or self._default_timeout_s,
+            timeout=deadline.cap(request.timeout_s or resolved.timeout_s or self._default_timeout(resolved)),
             num_retries=0,
             max_retries=0,
         )
@@ -159,9 +207,10 @@ class LiteLLMClient:
             kwargs["max_tokens"] = request.max_tokens
         if request.tools:
             kwargs["tools"] = [t.to_openai() for t in request.tools]
-        if request.response_schema is not None and litellm.supports_response_schema(model=resolved.litellm_model):
-            schema = {"name": "response", "schema": dict(request.response_schema)}
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": schema}
+            if resolved.tool_choice and "tool_choice" not in kwargs:  # an agent's own choice (final-only) wins
+                kwargs["tool_choice"] = resolved.tool_choice
+        if request.response_schema is not None:
+            kwargs.update(structured_kwargs(structured_form(litellm, request, resolved), request))
         if stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
@@ -174,7 +223,8 @@ class LiteLLMClient:
         on_token: TokenCallback,
         resolved: ResolvedModel,
         api_key: str | None,
-    ) -> Any:
+    ) -> tuple[Any, bool]:
+        """The reply built from the stream, and whether its token counts are LiteLLM's estimate."""
         chunks: list[Any] = []
         iterator: Any = None
         while True:
@@ -187,7 +237,7 @@ class LiteLLMClient:
             except StopIteration:
                 break
             except Exception as exc:
-                failure = map_error(litellm, exc, resolved, api_key)
+                failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"])
             if failure is not None:
                 raise failure
             chunks.append(chunk)
@@ -203,10 +253,45 @@ class LiteLLMClient:
                 retryable=True,
                 model=resolved.litellm_model,
             )
-        return built
+        return built, not _server_sent_usage(iterator)
 
 
-def _to_response(raw: Any, resolved: ResolvedModel) -> ChatResponse:
+def _server_sent_usage(stream: Any) -> bool:
+    """Whether the server's stream carried token counts. LiteLLM adds a usage chunk of its own at the end
+    of every stream (estimated with a tokenizer when the server sent none, as many local servers do); the
+    chunks it kept from the server show which case this was. Unknown (an older LiteLLM): assume sent."""
+    kept = getattr(stream, "chunks", None)
+    if not isinstance(kept, list):
+        return True
+    return any(getattr(chunk, "usage", None) is not None for chunk in kept)
+
+
+def _estimated_usage(litellm: Any, raw: Any, kwargs: dict[str, Any]) -> tuple[int, int] | None:
+    """(prompt, completion) tokens counted here when a reply carries no usage (some local servers send
+    none, and LiteLLM then reports zeros, which budgets would take as free); None when it has usage."""
+    usage = getattr(raw, "usage", None)
+    if getattr(usage, "prompt_tokens", 0) or getattr(usage, "completion_tokens", 0):
+        return None
+    try:
+        message = raw.choices[0].message
+        text = (message.content or "") + "".join(
+            str(call.function.arguments or "") for call in (getattr(message, "tool_calls", None) or [])
+        )
+        prompt = litellm.token_counter(model=kwargs["model"], messages=kwargs["messages"])
+        completion = litellm.token_counter(model=kwargs["model"], text=text) if text else 0
+    except Exception:  # counting is best effort: without it the reply still stands, with zero counts
+        return None
+    return int(prompt), int(completion)
+
+
+def _to_response(
+    raw: Any,
+    resolved: ResolvedModel,
+    *,
+    tokens_estimated: bool = False,
+    structured_tool: bool = False,
+    estimate: tuple[int, int] | None = None,
+) -> ChatResponse:
     choices = getattr(raw, "choices", None) or []
     if not choices:
         raise ProviderError(
@@ -226,17 +311,21 @@ def _to_response(raw: Any, resolved: ResolvedModel) -> ChatResponse:
         for index, call in enumerate(getattr(message, "tool_calls", None) or [])
     )
     content = message.content
+    if structured_tool and len(tool_calls) == 1 and tool_calls[0].name == STRUCTURED_TOOL:
+        content, tool_calls = tool_calls[0].arguments_json, ()  # structured output sent as a forced tool call
     if tool_calls and not content:
         content = None  # streamed tool calls come back with "" where a plain reply has null
     usage = getattr(raw, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-    cost, known = pricing.cost_for(resolved.litellm_model, prompt_tokens, completion_tokens)
+    if estimate is not None:
+        (prompt_tokens, completion_tokens), tokens_estimated = estimate, True
+    cost, known = call_cost(resolved, prompt_tokens, completion_tokens)
     return ChatResponse(
         content=content,
         tool_calls=tool_calls,
         finish_reason=str(choice.finish_reason or "stop"),
-        usage=Usage(prompt_tokens, completion_tokens, cost, known),
+        usage=Usage(prompt_tokens, completion_tokens, cost, known, tokens_estimated),
         model=str(getattr(raw, "model", None) or resolved.litellm_model),
     )
 
@@ -284,10 +373,12 @@ def _classify(litellm: Any, exc: Exception) -> tuple[str, bool]:
 _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
 
 
-def map_error(litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None) -> Exception:
+def map_error(
+    litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None, timeout_s: float | None = None
+) -> Exception:
     """Our error for a litellm exception, with the key redacted from every copied word."""
     model = resolved.litellm_model
-    detail = _LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip())
+    detail = provider_words(_LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip()))
     if len(detail) > _MAX_MESSAGE_CHARS:
         detail = detail[:_MAX_MESSAGE_CHARS] + "..."
     status = getattr(exc, "status_code", None)
@@ -304,8 +395,21 @@ def map_error(litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: st
             f"names no key secret: {detail}",
             hint="Add api_key_secret to the model_services entry, then: aixgo secrets set NAME",
         )
+    transport = transport_failure(litellm, exc, resolved, timeout_s)
+    if transport is not None:
+        kind, words, retryable = transport
+        hint = None
+        if not retryable:
+            hint = "Check the model service's api_base (or the provider's address), then: aixgo resume RUN_ID"
+        return ProviderError(
+            redact(f"{model}: {words}", api_key), kind=kind, retryable=retryable, model=model, hint=hint
+        )
     kind, retryable = _classify(litellm, exc)
-    if kind == "unexpected":
+    if kind == "malformed":
+        # LiteLLM reports an answer it could not parse as HTTP 500 with its wrapper's class names; the
+        # server answered, but not with JSON.
+        detail, status = malformed_reply(detail, resolved), None
+    elif kind == "unexpected":
         detail = f"{type(exc).__name__}: {detail}"
     elif isinstance(status, int):
         detail = f"HTTP {status}: {detail}"

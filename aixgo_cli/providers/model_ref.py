@@ -80,6 +80,9 @@ class ResolvedModel:
     timeout_s: float | None = None
     service_name: str | None = None
     retry: Mapping[str, Any] | None = None  # the service's `retry:` block, if it has one
+    prices: tuple[float, float] | None = None  # declared USD per input and output token (`pricing:`)
+    structured_output: str | None = None  # json_schema | json_object | tools | none, as the service declares
+    tool_choice: str | None = None  # sent with requests that offer tools, when the service sets it
 
     @property
     def provider(self) -> str:
@@ -167,7 +170,17 @@ def resolve_service(service: Mapping[str, Any]) -> ResolvedModel:
         timeout_s=parse_duration(timeout, f"model service '{name}' timeout") if timeout is not None else None,
         service_name=name or None,
         retry=dict(service["retry"]) if service.get("retry") else None,
+        prices=_declared_prices(service.get("pricing")),
+        structured_output=service.get("structured_output"),
+        tool_choice=service.get("tool_choice"),
     )
+
+
+def _declared_prices(block: Any) -> tuple[float, float] | None:
+    """A service's `pricing: {input_per_million, output_per_million}` as USD per token."""
+    if not isinstance(block, Mapping):
+        return None
+    return float(block["input_per_million"]) / 1e6, float(block["output_per_million"]) / 1e6
 
 
 class ModelResolver:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from aixgo_cli.providers import deadline
 from aixgo_cli.providers.model_ref import ModelResolver, RateLimits
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
@@ -111,6 +112,11 @@ class RateLimitedClient:
         estimate = estimate_tokens(request)
         wait = limiter.acquire(estimate)
         if wait > 0:
+            try:
+                deadline.check_wait(wait)
+            except BaseException:
+                limiter.settle(estimate, 0)
+                raise
             self._sleep(wait)
         try:
             response = self._inner.complete(request, on_token=on_token)

@@ -4,7 +4,8 @@ LiteLLM and the OpenAI SDK would retry on their own (the SDK silently makes 3 re
 litellm 1.106's `num_retries` hides the real error behind a tenacity import failure), so the adapter turns
 both off and this layer decides: exponential backoff with full jitter (AWS "Exponential Backoff And
 Jitter"), except when the provider sent `Retry-After`, which is obeyed as given. A Retry-After longer than
-`max_retry_after_s` is not slept through: the call fails and the run can be resumed later.
+`max_retry_after_s` is not slept through: the call fails and the run can be resumed later. No wait runs
+past the run's time limit (`deadline`): the run pauses instead.
 
 A streamed call that fails part-way is retried from the start, so `on_token` may see the first tokens
 twice; the returned response is always the complete successful attempt.
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 
+from aixgo_cli.providers import deadline
+from aixgo_cli.providers.endpoints import is_local
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
 from aixgo_cli.providers.model_ref import ModelResolver, parse_duration
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
@@ -100,20 +103,28 @@ class RetryingClient:
             max_retry_after_s=self._policy.max_retry_after_s,
         )
 
+    def _local(self, request: ChatRequest) -> bool:
+        """A timed-out call to a local server is not retried: the server is still busy with the abandoned
+        request, and a single-slot server would queue the retry behind it (see `endpoints`)."""
+        return self._resolver is not None and is_local(self._resolver.resolve(request.model))
+
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         policy = self.policy_for(request)
         attempt = 0
         while True:
             attempt += 1
+            deadline.check()
             try:
                 response = self._inner.complete(request, on_token=on_token)
             except ProviderError as exc:
                 exc.attempts = attempt
-                if not exc.retryable:
+                deadline.check()  # a timeout caused by the run's time limit is the limit, not the provider
+                if not exc.retryable or (exc.kind == "timeout" and self._local(request)):
                     raise
                 if attempt >= policy.max_attempts:
                     raise RetriesExhaustedError(exc, attempt) from None
                 delay = self._delay(exc, attempt, policy)
+                deadline.check_wait(delay)  # never sleep past the run's time limit
                 if self._on_retry is not None:
                     self._on_retry(RetryNotice(request.model, attempt, delay, exc))
                 self._sleep(delay)
@@ -123,6 +134,7 @@ class RetryingClient:
     def _delay(self, exc: ProviderError, attempt: int, policy: RetryPolicy) -> float:
         if exc.retry_after_s is None:
             return backoff_delay(policy, attempt, self._rng)
+        deadline.check_wait(exc.retry_after_s)
         if exc.retry_after_s > self._policy.max_retry_after_s:
             too_long = ProviderError(
                 f"{exc.message} (the provider asked to wait {exc.retry_after_s:.0f} s, longer than "

@@ -16,7 +16,7 @@ from typing import Any
 
 from aixgo_cli.providers.cassette import RecordingClient, ReplayingClient
 from aixgo_cli.providers.circuit_breaker import CircuitBreakerClient
-from aixgo_cli.providers.litellm_client import DEFAULT_TIMEOUT_S, LiteLLMClient
+from aixgo_cli.providers.litellm_client import LiteLLMClient
 from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.providers.rate_limit import RateLimitedClient
@@ -30,7 +30,7 @@ def build_client(
     retry_policy: RetryPolicy | None = None,
     breaker_failure_threshold: int = 5,
     breaker_reset_timeout_s: float = 30.0,
-    default_timeout_s: float = DEFAULT_TIMEOUT_S,
+    default_timeout_s: float | None = None,
     record_to: Path | None = None,
     replay_from: Path | None = None,
     on_retry: Callable[[RetryNotice], None] | None = None,

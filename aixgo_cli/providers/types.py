@@ -24,6 +24,10 @@ JsonDict = dict[str, Any]
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_OMITTED_AT_DEFAULT: dict[type, dict[str, Any]] = {}
+OMIT_AT_DEFAULT = {"omit_at_default": True}
+"""Field metadata: leave the field out of the JSON while it has its default, so that adding it does not
+change the stored form (and so the journal and cassette keys) of every record that does not use it."""
 
 
 def _encode(value: Any) -> Any:
@@ -33,7 +37,17 @@ def _encode(value: Any) -> Any:
     names = _FIELD_NAMES.get(type(value))
     if names is None and is_dataclass(value) and not isinstance(value, type):
         names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+        _OMITTED_AT_DEFAULT[type(value)] = {
+            f.name: f.default for f in fields(value) if f.metadata.get("omit_at_default")
+        }
     if names is not None:
+        omitted = _OMITTED_AT_DEFAULT[type(value)]
+        if omitted:
+            return {
+                name: _encode(getattr(value, name))
+                for name in names
+                if name not in omitted or getattr(value, name) != omitted[name]
+            }
         return {name: _encode(getattr(value, name)) for name in names}
     if isinstance(value, tuple | list):
         return [_encode(v) for v in value]
@@ -153,12 +167,14 @@ class ToolSpec(JsonRecord):
 
 @dataclass(frozen=True)
 class Usage(JsonRecord):
-    """Tokens and money for one call (or a sum of calls). `cost_known` is False when any price was unknown."""
+    """Tokens and money for one call (or a sum of calls). `cost_known` is False when any price was unknown;
+    `tokens_estimated` is True when any count was LiteLLM's estimate because the server sent none."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     cost_known: bool = True
+    tokens_estimated: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -170,6 +186,7 @@ class Usage(JsonRecord):
             self.completion_tokens + other.completion_tokens,
             self.cost_usd + other.cost_usd,
             self.cost_known and other.cost_known,
+            self.tokens_estimated or other.tokens_estimated,
         )
 
 
@@ -190,6 +207,9 @@ class ChatRequest(JsonRecord):
     params: Mapping[str, Any] = field(default_factory=dict)
     timeout_s: float | None = None
     retry: Mapping[str, Any] | None = None  # the agent's own `retry:` block; it wins over the service's
+    # `structured_output.mode: native`: send the schema in the server's structured form even when LiteLLM's
+    # map does not flag the model (None: auto, only where known to work).
+    structured_mode: str | None = field(default=None, metadata=OMIT_AT_DEFAULT)
 
     def __post_init__(self) -> None:
         _freeze_tuple(self, "messages")

@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from aixgo_cli.events import Event, RunFinished, StepFailed, StepFinished, Token, event_to_json
+from aixgo_cli.events import Event, IncompleteReply, RunFinished, StepFailed, StepFinished, Token, event_to_json
 from aixgo_cli.secrets.redaction import redact
 
 
@@ -33,6 +33,9 @@ class EventSink:
             if self.events_out is not None and not isinstance(event, Token):
                 self.events_out.write(redact(event_to_json(event)) + "\n")
                 self.events_out.flush()
+            if isinstance(event, IncompleteReply):
+                self._warn_incomplete(event)
+                return
             if isinstance(event, Token):
                 if self.stream_tokens:
                     self._token(event)
@@ -40,6 +43,20 @@ class EventSink:
             self.end_line()
             if self._console is not None:
                 self._progress(event)
+
+    def _warn_incomplete(self, event: IncompleteReply) -> None:
+        """Shown with or without a terminal: the step's result may not be what the model meant to say."""
+        if self.quiet:
+            return
+        self.end_line()
+        what = (
+            f"was cut off by the token limit (max_tokens {event.max_tokens or 'of the provider'})"
+            if event.reason == "cut_off"
+            else "was empty"
+        )
+        outcome = "the step failed" if event.action == "failed" else "kept as the step's result"
+        sys.stderr.write(f"aixgo: warning: a reply of {event.model} in {event.unit_key} {what}; {outcome}\n")
+        sys.stderr.flush()
 
     def _token(self, event: Token) -> None:
         """Each step's reply on lines of its own, labelled with the step, when steps stream in parallel."""

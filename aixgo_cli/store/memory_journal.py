@@ -28,8 +28,10 @@ from aixgo_cli.store.records import (
     EventRecord,
     UnitRecord,
     UnitStatus,
+    UsageNotes,
     check_choice,
     check_json,
+    usage_notes_of,
 )
 
 _replace = dataclasses.replace
@@ -51,7 +53,7 @@ class MemoryJournal(MemoryRuns):
 
     def start_unit(self, run_id: str, unit_key: str, *, place: str, input_hash: str, definition_hash: str) -> int:
         with self._locked():
-            run = self._run(run_id)
+            run = self._writable(run_id)
             old = run.units.get(unit_key)
             unit = UnitRecord(
                 run_id, unit_key, place, "started", input_hash, definition_hash, None, None,
@@ -79,7 +81,7 @@ class MemoryJournal(MemoryRuns):
         rules.check_usage(*usage)
         check_json("output_json", output_json)
         with self._locked():
-            run = self._run(run_id)
+            run = self._writable(run_id)
             unit = run.units.get(unit_key)
             if unit is None or unit.status != "started":
                 raise rules.not_started("unit", unit_key, unit.status if unit else None)
@@ -151,13 +153,19 @@ class MemoryJournal(MemoryRuns):
         with self._locked():
             return list(self._run(run_id).units.values())
 
+    def usage_notes(self, run_id: str) -> UsageNotes:
+        with self._locked():
+            calls = [c for c in self._run(run_id).calls.values() if c.kind == "llm" and c.status == "completed"]
+        notes = [usage_notes_of(c.response_json) for c in calls]
+        return UsageNotes(any(n.cost_unknown for n in notes), any(n.tokens_estimated for n in notes))
+
     # Calls ------------------------------------------------------------------------------------------
 
     def record_call_intent(self, run_id: str, unit_key: str, call_key: str, kind: CallKind, request_json: str) -> None:
         check_choice("kind", kind, CALL_KINDS)
         check_json("request_json", request_json)
         with self._locked():
-            run = self._run(run_id)
+            run = self._writable(run_id)
             old = run.calls.get(call_key)
             if old is not None and old.status == "completed":
                 raise ValueError(f"call {call_key!r} already completed; use its recorded response")
@@ -182,7 +190,7 @@ class MemoryJournal(MemoryRuns):
         rules.check_usage(*usage)
         check_json("response_json", response_json)
         with self._locked():
-            run = self._run(run_id)
+            run = self._writable(run_id)
             call = run.calls.get(call_key)
             if call is None or call.status != "intent":
                 raise rules.not_started("call", call_key, call.status if call else None)
@@ -245,7 +253,7 @@ class MemoryJournal(MemoryRuns):
     def append_event(self, run_id: str, kind: str, payload_json: str) -> int:
         rules.check_event(kind, payload_json)
         with self._locked():
-            return self._append(self._run(run_id), run_id, ((kind, payload_json),), self._clock())
+            return self._append(self._writable(run_id), run_id, ((kind, payload_json),), self._clock())
 
     def list_events(self, run_id: str, *, after_seq: int = 0) -> list[EventRecord]:
         with self._locked():

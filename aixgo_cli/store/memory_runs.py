@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aixgo_cli.store import rules
+from aixgo_cli.store.leases import lease_lost
 from aixgo_cli.store.records import (
     RUN_STATUSES,
     CallRecord,
@@ -49,6 +50,7 @@ class MemoryRuns:
         self._order = itertools.count()
         self._lock = threading.RLock()
         self._closed = False
+        self._held: dict[str, str] = {}  # run id -> the lease token taken through this handle (fencing)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -62,6 +64,16 @@ class MemoryRuns:
             return self._runs[run_id]
         except KeyError:
             raise rules.no_such_run(run_id) from None
+
+    def _writable(self, run_id: str) -> RunState:
+        """The run, for a write: refused (`LeaseLost`) if this handle's lease on it was taken by another."""
+        run = self._run(run_id)
+        token = self._held.get(run_id)
+        if token is not None:
+            holder = run.lease.owner if run.lease is not None else None
+            if holder != token:
+                raise lease_lost(run_id, holder)
+        return run
 
     # Runs -------------------------------------------------------------------------------------------
 
@@ -118,7 +130,7 @@ class MemoryRuns:
         if params_json is not None:
             check_json("params_json", params_json)
         with self._locked():
-            run = self._run(run_id)
+            run = self._writable(run_id)
             old = run.record
             run.record = _replace(
                 old,
@@ -167,6 +179,7 @@ class MemoryRuns:
             if held is not None and held.owner != owner and held.expires_at > now:
                 return False
             run.lease = Lease(owner, now + ttl_s)
+            self._held[run_id] = owner
             return True
 
     def renew_lease(self, run_id: str, owner: str, ttl_s: float) -> bool:
@@ -181,6 +194,8 @@ class MemoryRuns:
     def release_lease(self, run_id: str, owner: str) -> bool:
         with self._locked():
             run = self._run(run_id)
+            if self._held.get(run_id) == owner:
+                del self._held[run_id]
             if run.lease is None or run.lease.owner != owner:
                 return False
             run.lease = None

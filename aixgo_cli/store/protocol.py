@@ -30,6 +30,7 @@ from aixgo_cli.store.records import (
     RunStatus,
     Totals,
     UnitRecord,
+    UsageNotes,
 )
 
 EventSpec = tuple[str, str]
@@ -73,6 +74,9 @@ class Journal(Protocol):
 
     def tally_units(self, run_id: str) -> Totals:
         """Usage summed over the run's units, and the number completed: totals rebuilt from the memo."""
+
+    def usage_notes(self, run_id: str) -> UsageNotes:
+        """Whether any completed model call of the run had an unknown price or estimated token counts."""
 
     # Lease: one driver per run ----------------------------------------------------------------------
 

@@ -139,6 +139,22 @@ class Lease:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageNotes:
+    """What a run's cost and token totals cannot be trusted for: read from its calls' recorded usage."""
+
+    cost_unknown: bool = False
+    tokens_estimated: bool = False
+
+
+def usage_notes_of(response_json: str | None) -> UsageNotes:
+    """The notes one recorded model response carries (`usage.cost_known`, `usage.tokens_estimated`)."""
+    if not response_json:
+        return UsageNotes()
+    usage = json.loads(response_json).get("usage") or {}
+    return UsageNotes(usage.get("cost_known") is False, usage.get("tokens_estimated") is True)
+
+
+@dataclass(frozen=True, slots=True)
 class Totals:
     tokens_in: int = 0
     tokens_out: int = 0

@@ -33,8 +33,10 @@ from aixgo_cli.store.records import (
     Totals,
     UnitRecord,
     UnitStatus,
+    UsageNotes,
     check_choice,
     check_json,
+    usage_notes_of,
 )
 from aixgo_cli.store.sqlite_db import Database
 from aixgo_cli.store.sqlite_runs import RUN_COLUMNS, SqliteRuns
@@ -204,6 +206,19 @@ class SqliteJournal(SqliteRuns):
             (self._pk(run_id),),
         )[0]
         return Totals(int(row[0]), int(row[1]), float(row[2]), int(row[3]))
+
+    def usage_notes(self, run_id: str) -> UsageNotes:
+        try:
+            row = self._db.query(
+                "SELECT TOTAL(json_extract(response_json, '$.usage.cost_known') = 0), "
+                "TOTAL(json_extract(response_json, '$.usage.tokens_estimated') = 1) "
+                "FROM calls WHERE run = ? AND kind = 'llm' AND status = 'completed' AND json_valid(response_json)",
+                (self._pk(run_id),),
+            )[0]
+        except sqlite3.OperationalError:  # an SQLite built without its JSON functions: read the rows here
+            notes = [usage_notes_of(c.response_json) for c in self.list_calls(run_id) if c.kind == "llm"]
+            return UsageNotes(any(n.cost_unknown for n in notes), any(n.tokens_estimated for n in notes))
+        return UsageNotes(cost_unknown=row[0] > 0, tokens_estimated=row[1] > 0)
 
     # Calls ------------------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ that matches nothing re-checks the run before blaming the caller. Either way the
 `UserError` as for an id that never existed.
 
 The lease lives on the run's row: taking it is one conditional UPDATE in a write transaction, so two
-processes racing for a run are serialised by SQLite's write lock and exactly one of them wins.
+processes racing for a run are serialised by SQLite's write lock and exactly one of them wins. A handle
+that took a lease fences its later writes for that run on it (see `leases`): the check runs inside the
+same transaction as the write, so no write can land after another process took the run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import astuple
 
 from aixgo_cli.store import rules
+from aixgo_cli.store.leases import lease_lost
 from aixgo_cli.store.records import (
     RUN_STATUSES,
     Keep,
@@ -41,6 +44,7 @@ class SqliteRuns:
         self._db = db
         self._clock = clock
         self._keys: dict[str, int] = {}
+        self._held: dict[str, str] = {}  # run id -> the lease token this handle took: its writes are fenced
 
     # The run key --------------------------------------------------------------------------------------
 
@@ -61,11 +65,19 @@ class SqliteRuns:
         return True
 
     @contextmanager
-    def _write(self, run_id: str) -> Iterator[tuple[sqlite3.Connection, int]]:
-        """A write transaction for rows under `run_id`, yielding (connection, run key)."""
+    def _write(self, run_id: str, *, fenced: bool = True) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """A write transaction for rows under `run_id`, yielding (connection, run key).
+
+        `fenced`: if this handle took the run's lease, refuse (`LeaseLost`) when another owner holds it now.
+        """
         run = self._pk(run_id)
         try:
             with self._db.write() as conn:
+                token = self._held.get(run_id) if fenced else None
+                if token is not None:
+                    row = conn.execute("SELECT lease_owner FROM runs WHERE id = ?", (run,)).fetchone()
+                    if row is not None and row[0] != token:
+                        raise lease_lost(run_id, row[0])
                 yield conn, run
         except sqlite3.IntegrityError as exc:
             if "FOREIGN KEY" not in str(exc):
@@ -159,7 +171,7 @@ class SqliteRuns:
         return RunRecord(*row)
 
     def delete_run(self, run_id: str, *, force: bool = False) -> None:
-        with self._write(run_id) as (conn, run):
+        with self._write(run_id, fenced=False) as (conn, run):
             lease = self._live_lease(conn, run)
             if lease is not None and not force:
                 raise rules.lease_in_use(run_id, lease.owner)
@@ -177,7 +189,7 @@ class SqliteRuns:
         return Lease(row[0], row[1])
 
     def _lease_update(self, run_id: str, sql: str, params: tuple[object, ...]) -> bool:
-        with self._write(run_id) as (conn, run):
+        with self._write(run_id, fenced=False) as (conn, run):
             changed = conn.execute(sql, (*params, run)).rowcount == 1
             if not changed and self._gone(conn, run_id, run):
                 raise rules.no_such_run(run_id)
@@ -186,12 +198,15 @@ class SqliteRuns:
     def acquire_lease(self, run_id: str, owner: str, ttl_s: float) -> bool:
         rules.check_ttl(ttl_s)
         now = self._clock()
-        return self._lease_update(
+        taken = self._lease_update(
             run_id,
             "UPDATE runs SET lease_owner = ?, lease_expires = ? WHERE "
             "(lease_owner IS NULL OR lease_owner = ? OR lease_expires <= ?) AND id = ?",
             (owner, now + ttl_s, owner, now),
         )
+        if taken:
+            self._held[run_id] = owner
+        return taken
 
     def renew_lease(self, run_id: str, owner: str, ttl_s: float) -> bool:
         rules.check_ttl(ttl_s)
@@ -202,6 +217,8 @@ class SqliteRuns:
         )
 
     def release_lease(self, run_id: str, owner: str) -> bool:
+        if self._held.get(run_id) == owner:
+            del self._held[run_id]
         return self._lease_update(
             run_id,
             "UPDATE runs SET lease_owner = NULL, lease_expires = NULL WHERE lease_owner = ? AND id = ?",

@@ -10,7 +10,8 @@ where the provider layer breaks, and only real HTTP exercises them. Shape:
 * ``GET /v1/models``; ``POST /_stub/script`` (JSON list, appended); ``POST /_stub/rules`` (JSON list of
   ``{match, reply}``, replaces); ``POST /_stub/config`` (``{"latency_s": x}``); ``POST /_stub/reset``
   (clears script, rules and the request log); ``GET /_stub/stats``: ``{total, by_model, requests:
-  [{model, messages_hash, stream, has_tools, has_response_format}]}``.
+  [{model, messages_hash, stream, has_tools, has_response_format, response_format, tool_choice,
+  max_tokens}]}``.
 * Every chat request is logged when it arrives, before any delay, so a test can count requests that the
   client gave up on.
 
@@ -66,6 +67,9 @@ class _State:
                     "stream": bool(request.get("stream")),
                     "has_tools": bool(request.get("tools")),
                     "has_response_format": "response_format" in request,
+                    "response_format": request.get("response_format"),
+                    "tool_choice": request.get("tool_choice"),
+                    "max_tokens": request.get("max_tokens"),
                 }
             )
             sequence = len(self.requests)
@@ -270,7 +274,7 @@ class StubModelServer:
         self._server.set_latency(seconds)
 
     def stats(self) -> dict[str, Any]:
-        """``{total, by_model, requests: [{model, messages_hash, stream, has_tools, has_response_format}]}``."""
+        """``{total, by_model, requests: [...]}``; each request as described in the module docstring."""
         return self._server.state.stats()
 
     def reset(self) -> None:

@@ -13,6 +13,7 @@ OpenAI chat-completions format they imitate. A *script item* is a JSON object (a
 ``chunks``         explicit stream pieces, used when the request streams
 ``usage``          ``{prompt_tokens, completion_tokens}`` instead of the length-based counts
 ``finish_reason``  instead of ``stop`` / ``tool_calls``
+``no_usage``       send no token counts at all (as some local servers do), streamed or not
 
 Token counts are derived from text length (one token per four characters, at least one) so that they are
 deterministic and a test can predict them.
@@ -41,6 +42,7 @@ _ITEM_KEYS = frozenset(
         "chunks",
         "usage",
         "finish_reason",
+        "no_usage",
     }
 )
 _ERROR_TYPES = {
@@ -175,7 +177,7 @@ def completion_reply(
     finish = item.get("finish_reason") or ("tool_calls" if tool_calls else "stop")
     completion_id = f"chatcmpl-stub-{sequence}"
     if request.get("stream"):
-        include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+        include_usage = bool((request.get("stream_options") or {}).get("include_usage")) and not item.get("no_usage")
         events = _stream_events(
             item,
             completion_id=completion_id,
@@ -198,6 +200,8 @@ def completion_reply(
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": usage,
     }
+    if item.get("no_usage"):
+        del body["usage"]
     return Reply(200, {"Content-Type": "application/json"}, json.dumps(body).encode())
 
 

@@ -140,3 +140,66 @@ def test_sigkill_at_many_points_then_resume_gives_the_same_output(cli: Cli, stub
     assert set(logged) == set(EXPECTED) and len(logged) >= len(EXPECTED)
     # Every model call was answered at most once per completed journal entry: 16 distinct prompts.
     assert len(completed_prompts(cli.db)) == 2 * len(ITEMS)
+
+
+def test_a_killed_run_shows_as_stale_with_what_it_recorded(cli: Cli, stub: StubModelServer) -> None:
+    cli.write("wf.yaml", WORKFLOW.format(service=stub_service(stub)))
+    events = cli.workdir / "events.jsonl"
+    stub.set_latency(0.15)
+    process = cli.popen("run", "wf.yaml", "--input", "\n".join(ITEMS), "--events", str(events))
+    wait_until(steps_reached(events, 3))
+    kill(process)
+    stub.set_latency(0.0)
+
+    [row] = cli.runs()
+    assert row["status"] == "running" and row["stale"] is True
+    assert row["steps"] >= 3 and row["tokens_in"] > 0 and row["tokens_out"] > 0
+    table = cli.run("runs", "list")
+    assert table.returncode == 0, table.stderr
+    line = next(text for text in table.stdout.splitlines() if text.startswith(row["run_id"]))
+    assert line.split()[2] == "stale" and "aixgo resume" in table.stdout
+    shown = cli.run("runs", "show", row["run_id"])
+    assert "status    stale" in shown.stdout and f"{row['steps']} steps" in shown.stdout
+    assert f"aixgo resume {row['run_id']}" in shown.stdout
+
+    final = cli.run("resume", row["run_id"], "--json")
+    assert final.returncode == 0, final.stderr
+    assert cli.runs()[0]["stale"] is False and cli.runs()[0]["status"] == "completed"
+
+
+def test_a_paused_driver_whose_lease_was_taken_stops_without_sending_or_writing(
+    cli: Cli, stub: StubModelServer
+) -> None:
+    """SIGSTOP a driver inside its model calls, let its lease run out (moved in the journal instead of
+    waiting 30 s), let another process finish the run, then SIGCONT the first: it must stop at its next
+    journal write, send no further request, and leave the new driver's results alone."""
+    cli.write("wf.yaml", WORKFLOW.format(service=stub_service(stub)))
+    stub.set_latency(0.3)
+    first = cli.popen("run", "wf.yaml", "--input", "\n".join(ITEMS))
+    wait_until(requests_reached(stub, 5))
+    first.send_signal(signal.SIGSTOP)
+    try:
+        done_before = completed_prompts(cli.db)
+        sent_before = stub.stats()["total"]
+        with sqlite3.connect(cli.db) as conn:  # the lease expires: as if 30 s had passed
+            conn.execute("update runs set lease_expires = 0")
+        stub.set_latency(0.0)
+        run_id = cli.runs()[0]["run_id"]
+        second = cli.run("resume", run_id, "--json")
+        assert second.returncode == 0, second.stderr
+        assert json.loads(second.stdout)["result"] == EXPECTED
+        sent_by_second = stub.stats()["total"]
+    finally:
+        first.send_signal(signal.SIGCONT)
+    _, stderr = first.communicate(timeout=60)
+
+    assert first.returncode == 130, stderr
+    assert "taken over" in stderr
+    requests = stub.stats()["requests"]
+    assert len(requests) == sent_by_second, "the paused driver sent requests after it lost the lease"
+    resent = [r["last_user"] for r in requests[sent_before:] if r["last_user"] in done_before]
+    assert resent == [], f"completed calls sent again: {resent}"
+    [row] = cli.runs()
+    assert row["status"] == "completed" and row["stale"] is False
+    logged = [json.loads(line) for line in (cli.workdir / "out.jsonl").read_text().splitlines()]
+    assert set(logged) == set(EXPECTED)

@@ -34,6 +34,13 @@ def services_for(stub: StubModelServer) -> list[dict[str, object]]:
     return [
         {"name": "openai/test", "provider": "openai", "model": "test", "api_base": stub.base_url},
         {"name": "priced", "provider": "openai", "model": "gpt-4o-mini", "api_base": stub.base_url},
+        {
+            "name": "declared",
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "api_base": stub.base_url,
+            "pricing": {"input_per_million": 1.0, "output_per_million": 2.0},
+        },
         {"name": "vllm-local", "runtime": "vllm", "model": "qwen", "api_base": stub.base_url},
         {
             "name": "team",
@@ -205,11 +212,14 @@ def test_litellm_writes_nothing_to_stdout_even_when_debug_logging_is_on(
     assert capsys.readouterr().out == ""
 
 
-def test_cost_is_computed_for_a_priced_model(stub: StubModelServer) -> None:
-    stub.script([{"content": "x", "usage": {"prompt_tokens": 1000, "completion_tokens": 1000}}])
-    usage = adapter(stub).complete(ask("q", model="priced")).usage
-    assert usage.cost_known is True
-    assert usage.cost_usd > 0
+def test_cost_follows_the_endpoint_not_the_model_name(stub: StubModelServer) -> None:
+    thousand = {"content": "x", "usage": {"prompt_tokens": 1000, "completion_tokens": 1000}}
+    stub.script([thousand, thousand, thousand])
+    # A server at a custom address serving a model named like OpenAI's is not charged OpenAI's prices.
+    named_like_openai = adapter(stub).complete(ask("q", model="priced")).usage
+    assert (named_like_openai.cost_usd, named_like_openai.cost_known) == (0.0, False)
+    declared = adapter(stub).complete(ask("q", model="declared")).usage
+    assert declared.cost_known is True and declared.cost_usd == pytest.approx(1000 * 1e-6 + 1000 * 2e-6)
     unknown = adapter(stub).complete(ask("q")).usage
     assert (unknown.cost_usd, unknown.cost_known) == (0.0, False)
 

@@ -73,6 +73,9 @@ def test_script_over_http_and_stats_and_reset(stub: StubModelServer) -> None:
         "stream": False,
         "has_tools": False,
         "has_response_format": False,
+        "response_format": None,
+        "tool_choice": None,
+        "max_tokens": None,
     }
     assert stats["requests"][1]["stream"] is True
     assert stats["requests"][1]["has_tools"] is True

@@ -10,8 +10,9 @@ import pytest
 from tests.store.journal_fixtures import Store
 
 from aixgo_cli.errors import UserError
+from aixgo_cli.store.leases import LeaseLost
 from aixgo_cli.store.migrations import FORMAT_VERSION, MIGRATIONS
-from aixgo_cli.store.records import KEEP, RUN_ID_LENGTH, Lease, Totals, new_run_id
+from aixgo_cli.store.records import KEEP, RUN_ID_LENGTH, Lease, Totals, UsageNotes, new_run_id
 from aixgo_cli.store.sqlite_journal import SqliteJournal
 
 # Runs ---------------------------------------------------------------------------------------------
@@ -480,3 +481,41 @@ def test_concurrent_writers_on_one_handle_lose_nothing(store: Store) -> None:
         thread.join()
     assert len(store.journal.list_units(run.run_id)) == 100
     assert [e.seq for e in store.journal.list_events(run.run_id)] == list(range(1, 101))
+
+
+def test_usage_notes_come_from_completed_model_calls(store: Store) -> None:
+    run = store.new_run()
+    journal = store.journal
+    journal.start_unit(run.run_id, "u", place="p", input_hash="i", definition_hash="d")
+    assert journal.usage_notes(run.run_id) == UsageNotes()
+    journal.record_call_intent(run.run_id, "u", "u/m1", "llm", "{}")
+    journal.complete_call(run.run_id, "u/m1", '{"usage": {"cost_known": true, "tokens_estimated": true}}')
+    assert journal.usage_notes(run.run_id) == UsageNotes(cost_unknown=False, tokens_estimated=True)
+    journal.record_call_intent(run.run_id, "u", "u/m2", "llm", "{}")
+    assert journal.usage_notes(run.run_id) == UsageNotes(cost_unknown=False, tokens_estimated=True)  # no result yet
+    journal.complete_call(run.run_id, "u/m2", '{"usage": {"cost_known": false}}')
+    assert journal.usage_notes(run.run_id) == UsageNotes(cost_unknown=True, tokens_estimated=True)
+
+
+def test_writes_through_a_handle_whose_lease_was_taken_over_are_refused(store: Store) -> None:
+    if store.kind == "memory":
+        pytest.skip("the in-memory twin is the same handle, so it holds the new lease itself")
+    run = store.new_run()
+    first, second = store.journal, store.twin()
+    assert first.acquire_lease(run.run_id, "host:1:a", ttl_s=10)
+    first.start_unit(run.run_id, "u", place="p", input_hash="i", definition_hash="d")
+    store.clock.advance(11)
+    assert second.acquire_lease(run.run_id, "host:2:b", ttl_s=10)
+    for write in (
+        lambda: first.start_unit(run.run_id, "v", place="p", input_hash="i", definition_hash="d"),
+        lambda: first.complete_unit(run.run_id, "u", '"late"'),
+        lambda: first.record_call_intent(run.run_id, "u", "u/m1", "llm", "{}"),
+        lambda: first.append_event(run.run_id, "x", "{}"),
+        lambda: first.update_run(run.run_id, status="failed"),
+    ):
+        with pytest.raises(LeaseLost, match="taken over by host:2:b"):
+            write()
+    unit = second.get_unit(run.run_id, "u")
+    assert unit is not None and unit.status == "started"
+    second.complete_unit(run.run_id, "u", '"mine"')  # the holder writes as usual
+    assert second.get_run(run.run_id).status == "running"  # type: ignore[union-attr]
