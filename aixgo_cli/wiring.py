@@ -3,19 +3,27 @@ sources) and hands them to the engine, which sees only protocols."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
-from aixgo_cli.paths import default_db_path
+from aixgo_cli.paths import data_home, default_db_path
 from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.secrets.chain import SecretResolver
+from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.security.audit import AuditLog, AuditSink, NoAudit
 from aixgo_cli.store.sqlite_journal import SqliteJournal
+from aixgo_cli.tools.base import ToolContext
+from aixgo_cli.tools.mcp_source import McpTools, server_secret_names
+from aixgo_cli.tools.sources import SourceFactory, ToolSources, WorkflowTools
 
 CASSETTE_SUFFIX = ".cassette.jsonl"
+
+# Where agents' tools come from; a new source is one module and one line here.
+TOOL_SOURCES: tuple[SourceFactory, ...] = (WorkflowTools, McpTools)
 
 
 def open_journal(db: Path | None) -> SqliteJournal:
@@ -32,6 +40,68 @@ def required_secrets(workflow: Workflow) -> list[str]:
             if name and name not in names:
                 names.append(name)
     return names
+
+
+def tool_secrets(workflow: Workflow) -> list[str]:
+    """Every secret the tools the agents use name (MCP env, headers and tokens; http tool headers)."""
+    names: list[str] = []
+    used_tools = {ref.name for agent in workflow.agents.values() for ref in agent.tools}
+    for name, definition in workflow.tools.items():
+        if name in used_tools:
+            headers = dict(definition.get("headers") or {}).values()
+            names += [str(v["secret"]) for v in headers if isinstance(v, Mapping)]
+    probe = McpTools(workflow, ToolContext(workflow.base_dir, lambda name: ""))
+    for server in probe.used_servers():
+        names += server_secret_names(workflow.mcp_servers[server])
+    return list(dict.fromkeys(names))
+
+
+class RunServices:
+    """What one `run` or `resume` shares between its model client, its tools and its audit log: one
+    secret resolver, so every secret the run resolves is registered for redaction and named (never
+    shown) in the audit log."""
+
+    def __init__(self, workflow: Workflow, secrets: SecretResolver | None = None) -> None:
+        self.workflow = workflow
+        self.secrets = secrets if secrets is not None else SecretResolver()
+        self._audit: AuditSink | None = None
+        self._resolved: list[str] = []
+
+    def check_tool_secrets(self) -> None:
+        """Exit 3 before any request when a secret a tool needs is missing."""
+        self.secrets.require_all(tool_secrets(self.workflow))
+
+    def resolve_secret(self, name: str) -> str:
+        value = self.secrets.resolve(name)
+        if self._audit is not None:
+            self._audit.record("secret_resolved", name=name, source=self.secrets.source_of(name) or "unknown")
+        else:
+            self._resolved.append(name)
+        return value
+
+    def tool_sources(self, workflow: Workflow) -> ToolSources:
+        context = ToolContext(workflow.base_dir, self.resolve_secret)
+        return ToolSources([factory(workflow, context) for factory in TOOL_SOURCES])
+
+    def audit_for(self, run_id: str, workflow: Workflow) -> AuditSink:
+        settings = workflow.raw.get("audit") or {}
+        if settings.get("enabled", True) is False:
+            return NoAudit()
+        configured = settings.get("path")
+        path = (workflow.base_dir / str(configured)) if configured else data_home() / "audit" / f"{run_id}.jsonl"
+        try:
+            audit = AuditLog(path, run_id, redact)
+        except OSError as exc:
+            raise UserError(
+                f"cannot open the audit log {path}: {exc.strerror}",
+                hint="give audit.path a writable location, or set AIXGO_HOME",
+            ) from None
+        audit.record("run_opened", workflow=workflow.name)
+        for name in dict.fromkeys(self._resolved):
+            audit.record("secret_resolved", name=name, source=self.secrets.source_of(name) or "unknown")
+        self._resolved.clear()
+        self._audit = audit
+        return audit
 
 
 def sibling_cassette(workflow: Workflow) -> Path | None:

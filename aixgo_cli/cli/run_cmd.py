@@ -55,7 +55,7 @@ def run(
     from aixgo_cli.engine.inputs import resolve_variables
     from aixgo_cli.engine.runner import Runner, RunParams
     from aixgo_cli.providers.model_ref import parse_duration
-    from aixgo_cli.wiring import build_model_client, open_journal
+    from aixgo_cli.wiring import RunServices, build_model_client, open_journal
 
     loaded = load_workflow(workflow)
     check_runnable(loaded)  # before secrets: a missing capability is the first thing to hear about
@@ -75,6 +75,8 @@ def run(
     client, replayed = build_model_client(
         loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
     )
+    services = RunServices(loaded)
+    services.check_tool_secrets()
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = Runner(
@@ -84,6 +86,8 @@ def run(
             stdin_reader=stdin,
             stream=stream,
             stdout_reserved=json_out,
+            tool_sources=services.tool_sources,
+            audit=services.audit_for,
         )
         code = support.drive(
             runner,
@@ -123,7 +127,7 @@ def resume(
     from aixgo_cli.engine.runner import Runner, RunParams
     from aixgo_cli.errors import UserError
     from aixgo_cli.providers.model_ref import parse_duration
-    from aixgo_cli.wiring import build_model_client, open_journal
+    from aixgo_cli.wiring import RunServices, build_model_client, open_journal
 
     journal = open_journal(db)
     try:
@@ -151,6 +155,8 @@ def resume(
         client, replayed = build_model_client(
             loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
         )
+        services = RunServices(loaded)
+        services.check_tool_secrets()
         events_out = support.open_events(events)
         runner = Runner(
             journal,
@@ -160,6 +166,8 @@ def resume(
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,
             stdout_reserved=json_out,
+            tool_sources=services.tool_sources,
+            audit=services.audit_for,
         )
         code = support.drive(
             runner,

@@ -13,7 +13,9 @@ from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.errors import RunInterrupted
 from aixgo_cli.events import Event
 from aixgo_cli.providers.protocol import LLMClient
+from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.protocol import Journal
+from aixgo_cli.tools.sources import ToolSources
 
 
 @dataclass
@@ -34,6 +36,8 @@ class RunContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     wrote_stdout: bool = False
     stdout_reserved: bool = False  # --json owns stdout: loggers aimed at stdout write to stderr
+    tool_sources: ToolSources = field(default_factory=lambda: ToolSources([]))
+    audit: AuditSink = field(default_factory=NoAudit)
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():
