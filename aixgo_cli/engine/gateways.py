@@ -25,7 +25,7 @@ from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.tools.base import RequestRefused, Tool, ToolCallError
-from aixgo_cli.tools.toolbox import parse_arguments, result_text, wire_name
+from aixgo_cli.tools.toolbox import canonical_name, parse_arguments, result_text, wire_name
 
 
 class JournaledModel:
@@ -157,7 +157,7 @@ class JournaledTools:
 
     def call(self, name: str, arguments_json: str) -> str:
         ctx = self.ctx
-        name = self.by_wire.get(name, name)
+        name = self.by_wire.get(name) or canonical_name(name)
         limits = ctx.workflow.limits
         if self.calls >= limits.max_tool_calls_per_step:
             # Not journaled: the refusal follows from the count, which a replay reproduces.

@@ -64,3 +64,8 @@ def wire_name(name: str) -> str:
     """The name a model sees: providers allow only [A-Za-z0-9_-] in function names, so the `:` of an MCP
     tool (`time:convert_time`) is written `time__convert_time`."""
     return name.replace(":", WIRE_SEPARATOR)
+
+
+def canonical_name(name: str) -> str:
+    """A name as the model wrote it, back in the workflow's spelling (`time__x` is `time:x`)."""
+    return name.replace(WIRE_SEPARATOR, ":", 1) if ":" not in name and WIRE_SEPARATOR in name else name
