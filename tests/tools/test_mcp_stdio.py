@@ -4,9 +4,15 @@ called by a react agent whose model is the stub server (real LiteLLM over real H
 from __future__ import annotations
 
 import json
+import os
+import selectors
+import signal
+import sys
+from pathlib import Path
 
 import pytest
 from tests.support.e2e import Cli, stub_service
+from tests.tools.conftest import SERVER as MCP_SERVER
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
@@ -52,3 +58,82 @@ def test_a_react_agent_calls_a_real_mcp_server_over_stdio(cli: Cli, stub: StubMo
     assert answer["source"]["timezone"] == "Europe/Berlin"
     assert answer["target"]["timezone"] == "Asia/Tokyo"
     assert answer["target"]["datetime"].endswith(":30:00+09:00")  # 16:30 or 17:30, by daylight saving
+
+
+HANGING = """\
+version: 1
+name: mcp-hang
+{service}
+mcp_servers:
+  - name: t
+    transport: stdio
+    command: {python}
+    args: ["{server}", "stdio"]
+    env: {{MCP_TEST_CALLS: "{fifo}"}}
+    timeout: 120s
+agents:
+  - name: helper
+    role: react
+    model: stub
+    prompt: "Help: {{{{ input }}}}"
+    mcp_servers: [t]
+"""
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_no_mcp_server_outlives_an_interrupted_run(cli: Cli, stub: StubModelServer, signum: int) -> None:
+    fifo = cli.workdir / "calls.fifo"
+    os.mkfifo(fifo)
+    cli.write(
+        "wf.yaml",
+        HANGING.format(service=stub_service(stub), python=sys.executable, server=MCP_SERVER, fifo=fifo),
+    )
+    stub.script([{"tool_calls": [{"name": "t__hang", "arguments": {}}]}])
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    process = cli.popen("run", "wf.yaml", "--input", "go")
+    try:
+        with selectors.DefaultSelector() as selector:  # the server tells us when the call has reached it
+            selector.register(reader, selectors.EVENT_READ)
+            assert selector.select(timeout=90), "the hanging tool was never called"
+        assert os.read(reader, 100).startswith(b"hang")
+        servers = descendants(process.pid)
+        assert servers, "the MCP server should be a child of aixgo"
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=90)
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert not [pid for pid in servers if alive(pid)]
