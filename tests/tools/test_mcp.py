@@ -100,7 +100,9 @@ def test_a_react_agent_calls_an_mcp_tool_over_streamable_http_with_a_bearer_toke
     assert json.loads(result) == {"sum": 42}
 
 
-def test_a_wrong_token_is_a_clear_start_failure(mem: Harness, http_mcp: HttpMcp, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_token_is_a_clear_start_failure(
+    mem: Harness, http_mcp: HttpMcp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MCP_TOKEN", "wrong-token-value")
     outcome = run(mem, workflow(http_server(http_mcp)), ScriptedClient(["unused"]))
 
