@@ -83,8 +83,8 @@ def refusal_reason(address: Address) -> str | None:
         (address.is_link_local, "a link-local address"),
         (address.is_multicast, "a multicast address"),
         (isinstance(address, ipaddress.IPv4Address) and address in _CGNAT, "a carrier-grade NAT address (100.64/10)"),
-        (address.is_private, "a private address"),
         (address.is_reserved, "a reserved address"),
+        (address.is_private, "a private address"),
         (not address.is_global, "not a globally routable address"),
     )
     return next((reason for refused, reason in checks if refused), None)
