@@ -22,6 +22,8 @@ from aixgo_cli.tools.base import RequestRefused, Tool, ToolCallError, ToolContex
 from aixgo_cli.tools.http_tool import build
 from aixgo_cli.wiring import RunServices
 
+pytestmark = pytest.mark.slow  # starts HTTP servers on 127.0.0.1
+
 
 class Site:
     """A local server: /echo answers with the request's headers and query, /redirect?to=URL answers
