@@ -4,6 +4,7 @@ edited, removed or reordered line of a tampered copy."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def test_an_intact_log_verifies(tmp_path: Path) -> None:
     assert verify(path).ok and verify(path).records == 5
     records = [json.loads(line) for line in lines]
     assert [r["seq"] for r in records] == [1, 2, 3, 4, 5]
-    assert all(later["prev"] == earlier["hash"] for earlier, later in zip(records, records[1:], strict=False))
+    assert all(later["prev"] == earlier["hash"] for earlier, later in itertools.pairwise(records))
 
 
 @pytest.mark.parametrize(
