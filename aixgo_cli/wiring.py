@@ -10,9 +10,11 @@ from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
 from aixgo_cli.paths import data_home, default_db_path
 from aixgo_cli.providers.model_ref import ModelResolver
-from aixgo_cli.providers.protocol import LLMClient
+from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.stack import build_client
+from aixgo_cli.providers.types import ChatRequest, ChatResponse
 from aixgo_cli.secrets.chain import SecretResolver
+from aixgo_cli.secrets.command_source import CommandSource
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.security.audit import AuditLog, AuditSink, NoAudit
 from aixgo_cli.store.sqlite_journal import SqliteJournal
@@ -63,7 +65,7 @@ class RunServices:
 
     def __init__(self, workflow: Workflow, secrets: SecretResolver | None = None) -> None:
         self.workflow = workflow
-        self.secrets = secrets if secrets is not None else SecretResolver()
+        self.secrets = secrets if secrets is not None else secret_resolver(workflow)
         self._audit: AuditSink | None = None
         self._resolved: list[str] = []
 
@@ -117,6 +119,7 @@ def build_model_client(
     replay: Path | None,
     record: Path | None,
     on_auto_replay: Callable[[list[str], Path], None] | None = None,
+    secrets: SecretResolver | None = None,
 ) -> tuple[LLMClient, Path | None]:
     """The client for a run, and the cassette it replays (if any).
 
@@ -127,7 +130,7 @@ def build_model_client(
         if not replay.is_file():
             raise UserError(f"no cassette at {replay}", hint="record one first: aixgo run WORKFLOW --record FILE")
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=replay), replay
-    secrets = SecretResolver()
+    secrets = secrets if secrets is not None else secret_resolver(workflow)
     names = required_secrets(workflow)
     try:
         secrets.require_all(names)
@@ -140,4 +143,29 @@ def build_model_client(
             on_auto_replay(missing, cassette)
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=cassette), cassette
     client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record)
-    return client, None
+    return RefetchRejectedKey(client, secrets, ModelResolver(workflow.model_services.values())), None
+
+
+def secret_resolver(workflow: Workflow) -> SecretResolver:
+    """The standard chain plus the credential-helper commands the workflow declares under `secrets:`."""
+    return SecretResolver(commands=CommandSource.of(workflow.raw.get("secrets")))
+
+
+class RefetchRejectedKey:
+    """On a rejected key (401/403), fetch a command-supplied secret once more and retry once: a key
+    rotated during a long run is picked up without restarting it. Other sources would return the same
+    value, so their rejection stands."""
+
+    def __init__(self, inner: LLMClient, secrets: SecretResolver, models: ModelResolver) -> None:
+        self.inner = inner
+        self.secrets = secrets
+        self.models = models
+
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
+        try:
+            return self.inner.complete(request, on_token=on_token)
+        except ConfigurationError:
+            name = self.models.resolve(request.model).api_key_secret_name
+            if not name or self.secrets.refresh(name) is None:
+                raise
+        return self.inner.complete(request, on_token=on_token)

@@ -72,10 +72,10 @@ def run(
         replay=str(replay) if replay else None,
     )
 
-    client, replayed = build_model_client(
-        loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
-    )
     services = RunServices(loaded)
+    client, replayed = build_model_client(
+        loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice, secrets=services.secrets
+    )
     services.check_tool_secrets()
     events_out = support.open_events(events)
     with open_journal(db) as journal:
@@ -152,10 +152,10 @@ def resume(
         )
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        client, replayed = build_model_client(
-            loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
-        )
         services = RunServices(loaded)
+        client, replayed = build_model_client(
+            loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice, secrets=services.secrets
+        )
         services.check_tool_secrets()
         events_out = support.open_events(events)
         runner = Runner(
