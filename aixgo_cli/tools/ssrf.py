@@ -21,6 +21,8 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aixgo_cli.config.tool_checks import allow_entry_problem
+from aixgo_cli.errors import UserError
 from aixgo_cli.tools.base import HostResolver, RequestRefused
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -49,6 +51,9 @@ class Allowlist:
         hosts: set[str] = set()
         networks = []
         for entry in entries:
+            problem = allow_entry_problem(entry)
+            if problem is not None:  # validate reports it with its line; a run built in code gets this
+                raise UserError(f"allow_hosts: {problem}", hint="use a host name, an address or a CIDR network")
             text = entry.strip().lower()
             if "/" in text:
                 networks.append(ipaddress.ip_network(text, strict=False))
