@@ -46,6 +46,7 @@ class McpServerConfig:
     url: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = DEFAULT_CALL_TIMEOUT_S
+    start_timeout_s: float | None = None  # default: the hub's
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,12 @@ class McpHub:
             self._configs[config.name] = config
             ready: concurrent.futures.Future[list[McpToolInfo]] = concurrent.futures.Future()
             self._tasks[config.name] = asyncio.run_coroutine_threadsafe(self._serve(config, ready), loop)
+            limit = config.start_timeout_s or self.start_timeout_s
             try:
-                listed[config.name] = ready.result(timeout=self.start_timeout_s)
+                listed[config.name] = ready.result(timeout=limit)
             except concurrent.futures.TimeoutError:
                 raise McpServerError(
-                    f"MCP server '{config.name}' did not finish starting within {self.start_timeout_s:g}s"
+                    f"MCP server '{config.name}' did not finish starting within {limit:g}s"
                     + self._stderr_tail(config.name),
                     hint="check that its command starts an MCP server (try running it yourself); "
                     "then: aixgo resume RUN_ID",
@@ -122,6 +124,10 @@ class McpHub:
         for task in self._tasks.values():
             with contextlib.suppress(Exception):
                 task.result(timeout=STOP_TIMEOUT_S)
+            if not task.done():  # still starting (a server that never answers): cancel, which stops it too
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    task.result(timeout=STOP_TIMEOUT_S)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=STOP_TIMEOUT_S)

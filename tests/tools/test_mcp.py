@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.engine.engine_helpers import Harness, tool_call
-from tests.tools.conftest import SERVER, HttpMcp
+from tests.tools.conftest import SERVER, HttpMcp, command_line, descendants
 
 from aixgo_cli.config.model import load_workflow
 from aixgo_cli.engine.runner import RunOutcome, RunParams
@@ -202,3 +203,19 @@ def test_an_mcp_tools_server_and_schema_are_part_of_the_definition_hash(tmp_path
     assert one == same != changed
     assert one != spec.definition_hash
     assert definition_with_tools(spec, {}) == spec.definition_hash  # agents without MCP tools keep their keys
+
+
+def test_a_server_that_never_answers_at_start_is_stopped_and_reported(mem: Harness) -> None:
+    marker = "aixgo-mute-server-marker"
+    mute = f"""\
+  - name: t
+    transport: stdio
+    command: {sys.executable}
+    args: ["-c", "import sys; sys.stdin.read()", "{marker}"]
+    timeout: 1s
+"""
+    outcome = run(mem, workflow(mute), ScriptedClient(["unused"]))
+
+    assert outcome.status == "failed"
+    assert outcome.error is not None and "did not finish starting within 1s" in outcome.error.message
+    assert not [pid for pid in descendants(os.getpid()) if marker in command_line(pid)]

@@ -8,11 +8,11 @@ import os
 import selectors
 import signal
 import sys
-from pathlib import Path
 
 import pytest
 from tests.support.e2e import Cli, stub_service
 from tests.tools.conftest import SERVER as MCP_SERVER
+from tests.tools.conftest import alive, descendants
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
@@ -78,35 +78,6 @@ agents:
     prompt: "Help: {{{{ input }}}}"
     mcp_servers: [t]
 """
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below `pid`, from /proc (Linux)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found: set[int] = set()
-    pending = [pid]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            if child not in found:
-                found.add(child)
-                pending.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
