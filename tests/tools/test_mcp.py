@@ -219,3 +219,20 @@ def test_a_server_that_never_answers_at_start_is_stopped_and_reported(mem: Harne
     assert outcome.status == "failed"
     assert outcome.error is not None and "did not finish starting within 1s" in outcome.error.message
     assert not [pid for pid in descendants(os.getpid()) if marker in command_line(pid)]
+
+
+def test_a_resumed_run_replays_a_finished_mcp_call_instead_of_calling_the_server_again(mem: Harness) -> None:
+    mem.write(workflow(STDIO))
+    services = RunServices(mem.load())
+    options = {"tool_sources": services.tool_sources, "audit": services.audit_for}
+    first = mem.runner(ScriptedClient([tool_call("t__echo", {"text": "once"}), KeyboardInterrupt()]), **options).start(
+        mem.load(), RunParams(input="go")
+    )
+    assert first.status == "interrupted"
+    assert calls_log(mem) == ["echo once"]
+
+    client = ScriptedClient(["done"])
+    second = mem.resume(first.run_id, client, interrupted=False, runner_options=options)
+    assert second.status == "completed", second.error
+    assert calls_log(mem) == ["echo once"]  # the server was started again, but not called again
+    assert [m.content for m in client.requests[0].messages if m.role == "tool"] == ["once"]
