@@ -99,6 +99,14 @@ class RunServices:
                 hint="give audit.path a writable location, or set AIXGO_HOME",
             ) from None
         audit.record("run_opened", workflow=workflow.name)
+        try:
+            model_secrets = required_secrets(workflow)
+        except UserError:  # a model that is not a provider's (a test double): it names no secret
+            model_secrets = []
+        for name in model_secrets:  # model keys: resolved on each call, recorded once here
+            source = self.secrets.source_of(name)
+            if source is not None:
+                audit.record("secret_resolved", name=name, source=source, used_by="model calls")
         for name in dict.fromkeys(self._resolved):
             audit.record("secret_resolved", name=name, source=self.secrets.source_of(name) or "unknown")
         self._resolved.clear()

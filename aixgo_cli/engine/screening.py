@@ -55,8 +55,8 @@ class ScreeningPolicy:
 
     def screen_input(self, ctx: Any, unit_key: str, spec: AgentSpec, payload: Any) -> None:
         """Report a suspicious input of a model-calling role; with `block`, stop the step."""
-        if spec.role in ROLES_WITHOUT_MODEL:
-            return
+        if spec.role in ROLES_WITHOUT_MODEL or (spec.role == "react" and self.action == "flag"):
+            return  # nothing to decide: react fences and reports a flagged input itself
         detection = _first_detection(payload, self.sensitivity)
         if detection is None:
             return
@@ -68,8 +68,7 @@ class ScreeningPolicy:
                 hint="check the input; to let it through, set prompt_injection.action: flag on the agent; "
                 "then: aixgo resume RUN_ID",
             )
-        if spec.role != "react":  # react fences and reports its own input (react_screening.py)
-            _report(ctx, unit_key, spec.name, "input", detection, "flagged")
+        _report(ctx, unit_key, spec.name, "input", detection, "flagged")
 
     def screen_descriptions(self, ctx: Any, spec: AgentSpec, tools: dict[str, Tool]) -> dict[str, Tool]:
         """MCP tool descriptions are text a server chose: screened before a model reads them."""

@@ -160,7 +160,8 @@ def _send(
     address = vet(parts.hostname, port, spec.allow, spec.resolve)
     pinned_host = f"[{address}]" if ":" in address else address
     pinned = parts._replace(netloc=f"{pinned_host}:{port}").geturl()
-    host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host_header = name if parts.port is None else f"{name}:{parts.port}"
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise ToolCallError(f"the request took longer than {spec.timeout_s:g}s")

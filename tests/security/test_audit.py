@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from tests.engine.engine_helpers import Harness, tool_call
-from tests.support.e2e import Cli
+from tests.support.e2e import STUB_KEY, Cli, stub_service
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.secrets.redaction import default_redactor, redact
 from aixgo_cli.security.audit import AuditLog, verify
 from aixgo_cli.testing.fake_client import ScriptedClient
+from aixgo_cli.testing.stub_model_server import StubModelServer
 from aixgo_cli.wiring import RunServices
 
 
@@ -138,3 +139,28 @@ def test_audit_verify_exit_codes(cli: Cli, tmp_path: Path) -> None:
     assert f"{path}:2: the chain is broken" in bad.stderr
     missing = cli.run("audit", "verify", str(tmp_path / "none.jsonl"))
     assert missing.returncode == 2 and "hint:" in missing.stderr
+
+
+@pytest.mark.slow
+def test_aixgo_run_writes_a_verifiable_log_naming_the_model_key(cli: Cli, stub: StubModelServer) -> None:
+    cli.write(
+        "wf.yaml",
+        f"""\
+        version: 1
+        name: audited-cli
+        {stub_service(stub).replace(chr(10), chr(10) + "        ")}
+        agents:
+          - name: answer
+            role: react
+            model: stub
+        """,
+    )
+    done = cli.run("run", "wf.yaml", "--input", "hi", "--json")
+    assert done.returncode == 0, done.stderr
+    run_id = json.loads(done.stdout)["run_id"]
+    path = cli.home / "audit" / f"{run_id}.jsonl"
+    text = path.read_text(encoding="utf-8")
+    assert STUB_KEY not in text
+    [secret] = [json.loads(line) for line in text.splitlines() if json.loads(line)["kind"] == "secret_resolved"]
+    assert (secret["name"], secret["source"]) == ("STUB_API_KEY", "env")
+    assert cli.run("audit", "verify", str(path)).returncode == 0
