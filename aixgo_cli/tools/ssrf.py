@@ -124,10 +124,21 @@ def vet(host: str, port: int, allow: Allowlist, resolve: HostResolver) -> str:
             raise RequestRefused(f"cannot resolve {host}: no address")
     for address in addresses:
         reason = refusal_reason(address)
-        if reason is not None and not allow.allows(name, port, address):
+        # A metadata address needs its own allowlist entry: an allowlisted name whose DNS now points at
+        # 169.254.169.254 must not open the instance's credentials.
+        allowed = allow.allows("", port, address) if _is_metadata(address) else allow.allows(name, port, address)
+        if reason is not None and not allowed:
             shown = host if literal is not None else f"{host} ({address})"
             raise RequestRefused(f"refused: {shown} is {reason}; add it to the tool's allow_hosts if this is intended")
     return str(addresses[0])
+
+
+def _is_metadata(address: Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return embedded in METADATA_ADDRESSES
+    return address in METADATA_ADDRESSES
 
 
 def _literal(host: str) -> Address | None:

@@ -111,3 +111,10 @@ def test_allowlists_accept_names_addresses_networks_and_ports() -> None:
 def test_an_allowlisted_network_does_not_open_the_metadata_address_by_accident() -> None:
     with pytest.raises(RequestRefused, match="cloud metadata"):
         vet("169.254.169.254", 80, Allowlist.of(["10.0.0.0/8"]), lambda host, port: [])
+
+
+def test_an_allowlisted_name_that_resolves_to_a_metadata_address_is_still_refused() -> None:
+    _, resolve = resolver("169.254.169.254")
+    with pytest.raises(RequestRefused, match="cloud metadata"):
+        vet("internal.example", 80, Allowlist.of(["internal.example"]), resolve)  # type: ignore[arg-type]
+    assert vet("internal.example", 80, Allowlist.of(["169.254.169.254"]), resolve) == "169.254.169.254"  # type: ignore[arg-type]
