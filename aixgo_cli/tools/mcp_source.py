@@ -113,7 +113,7 @@ class McpTools:
             url=str(definition.get("url", "")),
             headers=headers,
             timeout_s=parse_duration(definition.get("timeout")) or DEFAULT_CALL_TIMEOUT_S,
-            start_timeout_s=parse_duration(definition.get("timeout")),
+            start_timeout_s=parse_duration(definition.get("start_timeout")),
         )
 
     def _value(self, value: Any) -> str:

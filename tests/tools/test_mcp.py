@@ -212,7 +212,7 @@ def test_a_server_that_never_answers_at_start_is_stopped_and_reported(mem: Harne
     transport: stdio
     command: {sys.executable}
     args: ["-c", "import sys; sys.stdin.read()", "{marker}"]
-    timeout: 1s
+    start_timeout: 1s
 """
     outcome = run(mem, workflow(mute), ScriptedClient(["unused"]))
 
