@@ -77,6 +77,9 @@ class McpHub:
         self._clients: dict[str, Any] = {}
         self._stops: dict[str, asyncio.Event] = {}
         self._tasks: dict[str, concurrent.futures.Future[None]] = {}
+        # Set when a session task has left its transport (a stdio server is stopped by then); a cancelled
+        # task's future says "cancelled" at once, before that cleanup has run, so it cannot tell.
+        self._finished: dict[str, threading.Event] = {}
         self._stderr: dict[str, IO[str]] = {}
         self._configs: dict[str, McpServerConfig] = {}
 
@@ -94,6 +97,7 @@ class McpHub:
         for config in servers:
             self._configs[config.name] = config
             ready: concurrent.futures.Future[list[McpToolInfo]] = concurrent.futures.Future()
+            self._finished[config.name] = threading.Event()
             self._tasks[config.name] = asyncio.run_coroutine_threadsafe(self._serve(config, ready), loop)
             limit = config.start_timeout_s or self.start_timeout_s
             try:
@@ -121,13 +125,11 @@ class McpHub:
             return
         for stop in self._stops.values():
             loop.call_soon_threadsafe(stop.set)
-        for task in self._tasks.values():
-            with contextlib.suppress(Exception):
-                task.result(timeout=STOP_TIMEOUT_S)
-            if not task.done():  # still starting (a server that never answers): cancel, which stops it too
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    task.result(timeout=STOP_TIMEOUT_S)
+        for name, task in self._tasks.items():
+            finished = self._finished[name]
+            if not finished.wait(STOP_TIMEOUT_S):  # still starting (a server that never answers): cancel it,
+                task.cancel()  # which leaves its transport and so stops the process too
+                finished.wait(STOP_TIMEOUT_S)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=STOP_TIMEOUT_S)
@@ -191,6 +193,7 @@ class McpHub:
                 raise
         finally:
             self._clients.pop(config.name, None)
+            self._finished[config.name].set()
 
     def _transport(self, config: McpServerConfig) -> Any:
         if config.transport == "stdio":
