@@ -18,7 +18,7 @@ from aixgo_cli.schema.json_validation import instance_errors
 from aixgo_cli.tools import files, http_tool, python_tool
 from aixgo_cli.tools.base import RateLimit, Tool, ToolCallError, ToolContext
 
-__all__ = ["RUNNABLE_TOOL_TYPES", "TOOL_TYPES", "Tool", "ToolCallError", "build_tool", "parse_arguments"]
+__all__ = ["TOOL_TYPES", "Tool", "ToolCallError", "build_tool", "parse_arguments"]
 
 ToolFactory = Callable[[Mapping[str, Any], ToolContext], Tool]
 
@@ -28,7 +28,6 @@ TOOL_TYPES: dict[str, ToolFactory] = {
     "write_file": files.build_write,
     "http": http_tool.build,
 }
-RUNNABLE_TOOL_TYPES = frozenset(TOOL_TYPES)
 
 WIRE_SEPARATOR = "__"
 

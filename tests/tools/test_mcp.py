@@ -236,3 +236,16 @@ def test_a_resumed_run_replays_a_finished_mcp_call_instead_of_calling_the_server
     assert second.status == "completed", second.error
     assert calls_log(mem) == ["echo once"]  # the server was started again, but not called again
     assert [m.content for m in client.requests[0].messages if m.role == "tool"] == ["once"]
+
+
+def test_a_stdio_server_gets_its_declared_env_but_not_aixgos_keys(
+    mem: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-reach-the-server")
+    client = ScriptedClient([tool_call("t__environment", {}), "done"])
+    outcome = run(mem, workflow(STDIO), client)
+
+    assert outcome.status == "completed", outcome.error
+    [names] = tool_messages(client)
+    assert "MCP_TEST_CALLS" in names and "PATH" in names
+    assert "OPENAI_API_KEY" not in names
