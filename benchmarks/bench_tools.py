@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import statistics
 import sys
 import tempfile
@@ -44,6 +45,10 @@ def per_call_ms(calls: int, action: Callable[[], Any]) -> float:
 
 class Quiet(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else ~40 ms of Nagle per call
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
@@ -88,7 +93,7 @@ def main() -> None:
         http_ms = per_call_ms(calls, lambda: tool.run({}, "k"))
     finally:
         site.shutdown()
-    print(f"http tool (SSRF guard + pinned connection, new connection each call): {http_ms:.2f} ms per call")
+    print(f"http tool (SSRF guard, pinned connection, kept-alive client): {http_ms:.2f} ms per call")
 
     text = ("The order shipped on Tuesday and should arrive within three business days. " * 140)[:10240]
     screen_ms = per_call_ms(calls * 5, lambda: detect(text))

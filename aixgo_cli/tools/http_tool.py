@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
@@ -36,6 +37,26 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _PLACEHOLDER = re.compile(r"\{\{\s*args\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
+class Clients:
+    """One HTTP client per host name, kept for the tool's life: building one (its TLS context) costs
+    tens of milliseconds. Per host, because a pooled TLS connection was verified for the name it was
+    opened for and must not carry requests for another name that resolves to the same address."""
+
+    def __init__(self) -> None:
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def for_host(self, host: str) -> Any:
+        import httpx
+
+        with self._lock:
+            client = self._clients.get(host)
+            if client is None:
+                client = httpx.Client(follow_redirects=False, trust_env=False)
+                self._clients[host] = client
+            return client
+
+
 @dataclass(frozen=True)
 class HttpSpec:
     url: str
@@ -47,6 +68,7 @@ class HttpSpec:
     timeout_s: float
     max_bytes: int
     resolve: HostResolver
+    clients: Clients = field(default_factory=Clients, compare=False)
 
 
 def build(definition: Mapping[str, Any], context: ToolContext) -> Tool:
@@ -114,7 +136,6 @@ def render_url(template: str, args: Mapping[str, Any]) -> tuple[str, dict[str, A
 
 
 def request(spec: HttpSpec, args: Mapping[str, Any]) -> str:
-    import httpx
 
     url, rest = render_url(spec.url, args)
     body: Any = None
@@ -127,28 +148,25 @@ def request(spec: HttpSpec, args: Mapping[str, Any]) -> str:
     deadline = time.monotonic() + spec.timeout_s
     method = spec.method
     origin = _origin(url)
-    with httpx.Client(follow_redirects=False, trust_env=False, timeout=spec.timeout_s) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            same_origin = _origin(url) == origin
-            headers = {k: v for k, v in spec.headers.items() if same_origin or k.lower() not in spec.secret_headers}
-            response = _send(client, spec, method, url, headers, body, deadline)
-            try:
-                location = response.headers.get("location")
-                if response.status_code in (301, 302, 303, 307, 308) and location:
-                    url = urljoin(url, location)
-                    if response.status_code in (301, 302, 303) and method != "HEAD":
-                        method, body = "GET", None
-                    continue
-                data = _read_limited(response, spec.max_bytes, deadline)
-            finally:
-                response.close()
-            return _as_text(response.status_code, response.headers.get("content-type", ""), data)
+    for _ in range(MAX_REDIRECTS + 1):
+        same_origin = _origin(url) == origin
+        headers = {k: v for k, v in spec.headers.items() if same_origin or k.lower() not in spec.secret_headers}
+        response = _send(spec, method, url, headers, body, deadline)
+        try:
+            location = response.headers.get("location")
+            if response.status_code in (301, 302, 303, 307, 308) and location:
+                url = urljoin(url, location)
+                if response.status_code in (301, 302, 303) and method != "HEAD":
+                    method, body = "GET", None
+                continue
+            data = _read_limited(response, spec.max_bytes, deadline)
+        finally:
+            response.close()
+        return _as_text(response.status_code, response.headers.get("content-type", ""), data)
     raise ToolCallError(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _send(
-    client: Any, spec: HttpSpec, method: str, url: str, headers: dict[str, str], body: Any, deadline: float
-) -> Any:
+def _send(spec: HttpSpec, method: str, url: str, headers: dict[str, str], body: Any, deadline: float) -> Any:
     import httpx
 
     parts = urlsplit(url)
@@ -165,6 +183,7 @@ def _send(
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise ToolCallError(f"the request took longer than {spec.timeout_s:g}s")
+    client = spec.clients.for_host(parts.hostname)
     request = client.build_request(
         method,
         pinned,
