@@ -45,6 +45,7 @@ class Tool:
     # part of the unit's definition hash, so a changed server re-runs the units that use it.
     identity: Mapping[str, Any] | None = None
     times_out_itself: bool = False  # the source enforces `timeout_s` (HTTP, MCP) instead of a watchdog
+    close: Callable[[], None] | None = None  # what the tool holds open (HTTP connections), closed at run end
 
 
 def system_resolver(host: str, port: int) -> list[str]:

@@ -56,6 +56,12 @@ class Clients:
                 self._clients[host] = client
             return client
 
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+
 
 @dataclass(frozen=True)
 class HttpSpec:
@@ -105,6 +111,7 @@ def build(definition: Mapping[str, Any], context: ToolContext) -> Tool:
         lambda args, _key: request(spec, args),
         kind="http",
         times_out_itself=True,
+        close=spec.clients.close,
     )
 
 

@@ -41,6 +41,7 @@ class WorkflowTools:
     def __init__(self, workflow: Workflow, context: ToolContext) -> None:
         self.workflow = workflow
         self.context = context
+        self._built: list[Tool] = []
 
     def open(self) -> None:
         return None
@@ -60,10 +61,14 @@ class WorkflowTools:
                     hint="add it under tools: with type: python and callable: module:function",
                 )
             tools[ref.name] = build_tool(definition, self.context)
+        self._built.extend(tools.values())
         return tools
 
     def close(self) -> None:
-        return None
+        while self._built:
+            tool = self._built.pop()
+            if tool.close is not None:
+                tool.close()
 
 
 class ToolSources:
