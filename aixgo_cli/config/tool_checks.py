@@ -12,6 +12,17 @@ from aixgo_cli.config.context import CheckContext, named_entries
 
 URL_ARGUMENT = re.compile(r"\{\{\s*args\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 ROLES_WITHOUT_MODEL = ("logger", "producer")
+# Keys that only one kind of tool reads; on another kind they would be silently ignored.
+TYPE_KEYS: dict[str, tuple[str, ...]] = {
+    "callable": ("python",),
+    "url": ("http",),
+    "method": ("http",),
+    "headers": ("http",),
+    "allow_hosts": ("http",),
+    "allow_ports": ("http",),
+    "max_response_bytes": ("http",),
+    "workspace": ("read_file", "write_file"),
+}
 
 
 def allow_entry_problem(entry: str) -> str | None:
@@ -46,8 +57,18 @@ def allow_entry_problem(entry: str) -> str | None:
 
 def check_tools(ctx: CheckContext) -> None:
     for entry in named_entries(ctx.data, "tools"):
-        if entry.body.get("type") == "http":
+        kind = entry.body.get("type")
+        if kind == "http":
             _check_http(ctx, entry.index, entry.body)
+        for key, kinds in TYPE_KEYS.items():
+            if key in entry.body and isinstance(kind, str) and kind not in kinds:
+                ctx.warning(
+                    ("tools", entry.index, key),
+                    "unused-key",
+                    f"tool '{entry.name}' has type {kind}, which does not read `{key}` (only {' and '.join(kinds)} do)",
+                    f"remove {key}, or change the tool's type",
+                    at_key=True,
+                )
     for agent in ctx.all_agents:
         if agent.body.get("role") in ROLES_WITHOUT_MODEL and "prompt_injection" in agent.body:
             ctx.warning(

@@ -48,6 +48,21 @@ class McpTools:
         configs = [self._config(self.workflow.mcp_servers[name]) for name in self.used_servers()]
         for server, tools in self.hub.start(configs).items():
             self.discovered[server] = {tool.name: tool for tool in tools}
+            self._check_listed_names(server)
+
+    def _check_listed_names(self, server: str) -> None:
+        """A name in the server's `tools` or `idempotent_tools` that it does not offer is a mistake that
+        would otherwise do nothing (a typo hides a tool, or leaves it non-idempotent)."""
+        definition = self.workflow.mcp_servers[server]
+        offered = self.discovered[server]
+        for key in ("tools", "idempotent_tools"):
+            unknown = [name for name in definition.get(key) or () if name not in offered]
+            if unknown:
+                raise UserError(
+                    f"MCP server '{server}' does not offer {', '.join(unknown)} (named in its {key}); "
+                    f"it offers: {', '.join(offered) or 'no tools'}",
+                    hint=f"fix the names in mcp_servers[{server}].{key}",
+                )
 
     def close(self) -> None:
         self.hub.close()

@@ -249,3 +249,13 @@ def test_a_stdio_server_gets_its_declared_env_but_not_aixgos_keys(
     [names] = tool_messages(client)
     assert "MCP_TEST_CALLS" in names and "PATH" in names
     assert "OPENAI_API_KEY" not in names
+
+
+def test_a_tool_name_the_server_does_not_offer_is_reported_at_start(mem: Harness) -> None:
+    typo = STDIO + "    idempotent_tools: [ecko]\n"
+    outcome = run(mem, workflow(typo), ScriptedClient(["unused"]))
+
+    assert outcome.status == "failed"
+    assert outcome.error is not None and outcome.error.exit_code == 2
+    assert "MCP server 't' does not offer ecko (named in its idempotent_tools)" in outcome.error.message
+    assert "echo" in outcome.error.message

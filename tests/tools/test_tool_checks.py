@@ -64,3 +64,22 @@ def test_bad_allowlist_entries_are_errors_at_their_own_line() -> None:
 def test_screening_on_a_role_that_reads_no_text_is_a_warning() -> None:
     found = issues('url: "https://api.example.com/"', logger="    prompt_injection: {action: block}\n")
     assert found == [("unused-key", 15, "warning")]
+
+
+def test_a_key_of_another_tool_type_is_a_warning() -> None:
+    text = """\
+version: 1
+name: checks
+tools:
+  - name: lookup
+    type: python
+    callable: shop:lookup
+    allow_hosts: [10.0.0.0/8]
+agents:
+  - name: a
+    role: react
+    model: openai/gpt-4o-mini
+    tools: [lookup]
+"""
+    report = validate_bytes(text.encode(), "wf.yaml")
+    assert [(i.code, i.line, i.severity) for i in report.issues] == [("unused-key", 7, "warning")]
