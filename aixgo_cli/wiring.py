@@ -3,20 +3,30 @@ sources) and hands them to the engine, which sees only protocols."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
-from aixgo_cli.paths import default_db_path
+from aixgo_cli.paths import data_home, default_db_path
 from aixgo_cli.providers.litellm_client import warm_up
 from aixgo_cli.providers.model_ref import ModelResolver
-from aixgo_cli.providers.protocol import LLMClient
+from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.stack import build_client
+from aixgo_cli.providers.types import ChatRequest, ChatResponse
 from aixgo_cli.secrets.chain import SecretResolver
+from aixgo_cli.secrets.command_source import CommandSource
+from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.security.audit import AuditLog, AuditSink, NoAudit
 from aixgo_cli.store.sqlite_journal import SqliteJournal
+from aixgo_cli.tools.base import ToolContext
+from aixgo_cli.tools.mcp_source import McpTools, server_secret_names
+from aixgo_cli.tools.sources import SourceFactory, ToolSources, WorkflowTools
 
 CASSETTE_SUFFIX = ".cassette.jsonl"
+
+# Where agents' tools come from; a new source is one module and one line here.
+TOOL_SOURCES: tuple[SourceFactory, ...] = (WorkflowTools, McpTools)
 
 
 def open_journal(db: Path | None, *, read_only: bool = False) -> SqliteJournal:
@@ -36,6 +46,76 @@ def required_secrets(workflow: Workflow) -> list[str]:
     return names
 
 
+def tool_secrets(workflow: Workflow) -> list[str]:
+    """Every secret the tools the agents use name (MCP env, headers and tokens; http tool headers)."""
+    names: list[str] = []
+    used_tools = {ref.name for agent in workflow.agents.values() for ref in agent.tools}
+    for name, definition in workflow.tools.items():
+        if name in used_tools:
+            headers = dict(definition.get("headers") or {}).values()
+            names += [str(v["secret"]) for v in headers if isinstance(v, Mapping)]
+    probe = McpTools(workflow, ToolContext(workflow.base_dir, lambda name: ""))
+    for server in probe.used_servers():
+        names += server_secret_names(workflow.mcp_servers[server])
+    return list(dict.fromkeys(names))
+
+
+class RunServices:
+    """What one `run` or `resume` shares between its model client, its tools and its audit log: one
+    secret resolver, so every secret the run resolves is registered for redaction and named (never
+    shown) in the audit log."""
+
+    def __init__(self, workflow: Workflow, secrets: SecretResolver | None = None) -> None:
+        self.workflow = workflow
+        self.secrets = secrets if secrets is not None else secret_resolver(workflow)
+        self._audit: AuditSink | None = None
+        self._resolved: list[str] = []
+
+    def check_tool_secrets(self) -> None:
+        """Exit 3 before any request when a secret a tool needs is missing."""
+        self.secrets.require_all(tool_secrets(self.workflow))
+
+    def resolve_secret(self, name: str) -> str:
+        value = self.secrets.resolve(name)
+        if self._audit is not None:
+            self._audit.record("secret_resolved", name=name, source=self.secrets.source_of(name) or "unknown")
+        else:
+            self._resolved.append(name)
+        return value
+
+    def tool_sources(self, workflow: Workflow) -> ToolSources:
+        context = ToolContext(workflow.base_dir, self.resolve_secret)
+        return ToolSources([factory(workflow, context) for factory in TOOL_SOURCES])
+
+    def audit_for(self, run_id: str, workflow: Workflow) -> AuditSink:
+        settings = workflow.raw.get("audit") or {}
+        if settings.get("enabled", True) is False:
+            return NoAudit()
+        configured = settings.get("path")
+        path = (workflow.base_dir / str(configured)) if configured else data_home() / "audit" / f"{run_id}.jsonl"
+        try:
+            audit = AuditLog(path, run_id, redact)
+        except OSError as exc:
+            raise UserError(
+                f"cannot open the audit log {path}: {exc.strerror}",
+                hint="give audit.path a writable location, or set AIXGO_HOME",
+            ) from None
+        audit.record("run_opened", workflow=workflow.name)
+        try:
+            model_secrets = required_secrets(workflow)
+        except UserError:  # a model that is not a provider's (a test double): it names no secret
+            model_secrets = []
+        for name in model_secrets:  # model keys: resolved on each call, recorded once here
+            source = self.secrets.source_of(name)
+            if source is not None:
+                audit.record("secret_resolved", name=name, source=source, used_by="model calls")
+        for name in dict.fromkeys(self._resolved):
+            audit.record("secret_resolved", name=name, source=self.secrets.source_of(name) or "unknown")
+        self._resolved.clear()
+        self._audit = audit
+        return audit
+
+
 def sibling_cassette(workflow: Workflow) -> Path | None:
     if workflow.path is None:
         return None
@@ -49,6 +129,7 @@ def build_model_client(
     replay: Path | None,
     record: Path | None,
     on_auto_replay: Callable[[list[str], Path], None] | None = None,
+    secrets: SecretResolver | None = None,
 ) -> tuple[LLMClient, Path | None]:
     """The client for a run, and the cassette it replays (if any).
 
@@ -59,7 +140,7 @@ def build_model_client(
         if not replay.is_file():
             raise UserError(f"no cassette at {replay}", hint="record one first: aixgo run WORKFLOW --record FILE")
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=replay), replay
-    secrets = SecretResolver()
+    secrets = secrets if secrets is not None else secret_resolver(workflow)
     names = required_secrets(workflow)
     try:
         secrets.require_all(names)
@@ -76,8 +157,33 @@ def build_model_client(
         # Import LiteLLM (2-5 s with what its first call imports) now, before the run's clock starts,
         # so that neither the time limit nor the first call's and first step's durations include it.
         warm_up()
-    return client, None
+    return RefetchRejectedKey(client, secrets, ModelResolver(workflow.model_services.values())), None
 
 
 def _calls_models(workflow: Workflow) -> bool:
     return any(a.model and a.role not in {"logger", "producer"} for a in workflow.agents.values())
+
+
+def secret_resolver(workflow: Workflow) -> SecretResolver:
+    """The standard chain plus the credential-helper commands the workflow declares under `secrets:`."""
+    return SecretResolver(commands=CommandSource.of(workflow.raw.get("secrets")))
+
+
+class RefetchRejectedKey:
+    """On a rejected key (401/403), fetch a command-supplied secret once more and retry once: a key
+    rotated during a long run is picked up without restarting it. Other sources would return the same
+    value, so their rejection stands."""
+
+    def __init__(self, inner: LLMClient, secrets: SecretResolver, models: ModelResolver) -> None:
+        self.inner = inner
+        self.secrets = secrets
+        self.models = models
+
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
+        try:
+            return self.inner.complete(request, on_token=on_token)
+        except ConfigurationError:
+            name = self.models.resolve(request.model).api_key_secret_name
+            if not name or self.secrets.refresh(name) is None:
+                raise
+        return self.inner.complete(request, on_token=on_token)

@@ -124,8 +124,10 @@ class _Loop:
             content = response.content or ""
             return _Answer(content, content, response, request.max_tokens)
         self.messages.append(ChatMessage(role="assistant", content=response.content, tool_calls=response.tool_calls))
-        for call in response.tool_calls:
-            result = self.inv.tools.call(call.name, call.arguments_json)
+        per_turn = self.inv.workflow.limits.max_tool_calls_per_turn
+        for index, call in enumerate(response.tool_calls):
+            # Every call gets an answer (providers require one per call id); those over the bound are refused.
+            result = self.inv.tools.call(call.name, call.arguments_json) if index < per_turn else _over_turn(per_turn)
             self.messages.append(ChatMessage(role="tool", content=result, tool_call_id=call.id, name=call.name))
             self.steps.append(Step(call.name, call.arguments_json, result))
         self._after_tools(FINAL_NOW_NATIVE)
@@ -218,6 +220,13 @@ class _Loop:
         if fenced:
             parts.append(FENCE_NOTE)
         return parts
+
+
+def _over_turn(limit: int) -> str:
+    return (
+        f"error: not run: at most {limit} tool calls are run per reply (limits.max_tool_calls_per_turn); "
+        "ask for the rest in your next reply"
+    )
 
 
 def _schema_instructions(schema: Mapping[str, Any], *, text: bool) -> str:

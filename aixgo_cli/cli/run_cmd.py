@@ -55,7 +55,7 @@ def run(
     from aixgo_cli.engine.capabilities import check_runnable
     from aixgo_cli.engine.inputs import resolve_variables
     from aixgo_cli.engine.runner import Runner, RunParams
-    from aixgo_cli.wiring import build_model_client, open_journal
+    from aixgo_cli.wiring import RunServices, build_model_client, open_journal
 
     support.check_output_options(json_out=json_out, events=events)
     limits = LimitOverrides.from_options(
@@ -73,9 +73,15 @@ def run(
         )
     )
 
+    services = RunServices(loaded)
     client, replayed = build_model_client(
-        loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice_for(quiet=quiet)
+        loaded,
+        replay=replay,
+        record=record,
+        on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
+        secrets=services.secrets,
     )
+    services.check_tool_secrets()
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = Runner(
@@ -85,6 +91,8 @@ def run(
             stdin_reader=stdin,
             stream=stream,
             stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
+            tool_sources=services.tool_sources,
+            audit=services.audit_for,
         )
         code = support.drive(
             runner,
@@ -123,7 +131,7 @@ def resume(
     from aixgo_cli.config.model import load_workflow
     from aixgo_cli.engine.runner import Runner, RunParams
     from aixgo_cli.errors import UserError
-    from aixgo_cli.wiring import build_model_client, open_journal
+    from aixgo_cli.wiring import RunServices, build_model_client, open_journal
 
     support.check_output_options(json_out=json_out, events=events)
     limits = LimitOverrides.from_options(
@@ -145,9 +153,15 @@ def resume(
         params = limits.over(RunParams.from_json(run.params_json))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
+        services = RunServices(loaded)
         client, replayed = build_model_client(
-            loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice_for(quiet=quiet)
+            loaded,
+            replay=replay,
+            record=record,
+            on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
+            secrets=services.secrets,
         )
+        services.check_tool_secrets()
         events_out = support.open_events(events)
         runner = Runner(
             journal,
@@ -157,6 +171,8 @@ def resume(
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,
             stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
+            tool_sources=services.tool_sources,
+            audit=services.audit_for,
         )
         code = support.drive(
             runner,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -121,13 +122,27 @@ def set_secret(ctx: typer.Context, name: NameArg) -> None:
 @app.command("list")
 def list_secrets(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+    workflow: Annotated[
+        Path | None,
+        typer.Option(
+            "--workflow", metavar="FILE", help="Also list the secrets FILE needs, and those its commands supply."
+        ),
+    ] = None,
 ) -> None:
-    """List secret names and the source that supplies each (env or keyring). Values are never shown."""
+    """List secret names and the source that supplies each (env, command or keyring). Values are never
+    shown, and a credential-helper command is not run to list it."""
     from aixgo_cli.secrets.chain import SecretResolver
     from aixgo_cli.secrets.keyring_source import BACKEND_HINT
 
-    resolver = SecretResolver()
-    entries = resolver.describe()
+    resolver, needed = SecretResolver(), []
+    if workflow is not None:
+        from aixgo_cli.config.model import load_workflow
+        from aixgo_cli.wiring import required_secrets, secret_resolver, tool_secrets
+
+        loaded = load_workflow(workflow)
+        resolver = secret_resolver(loaded)
+        needed = required_secrets(loaded) + tool_secrets(loaded)
+    entries = resolver.describe(needed)
     status = resolver.keyring_status()
     if json_output:
         payload = {
@@ -142,7 +157,7 @@ def list_secrets(
         typer.echo(f"{'NAME':<{width}}  SOURCE")
         for e in entries:
             shadowed = " (keyring entry unused)" if e.in_env and e.in_keyring else ""
-            typer.echo(f"{e.name:<{width}}  {e.source}{shadowed}")
+            typer.echo(f"{e.name:<{width}}  {e.source or 'missing'}{shadowed}")
     else:
         typer.echo(
             "No secrets found in the environment or the keyring. Add one: aixgo secrets set OPENAI_API_KEY",

@@ -103,6 +103,9 @@ class Limits:
     max_cost_usd: float | None = None
     timeout_s: float | None = None
     max_concurrency: int | None = None
+    max_tool_calls_per_turn: int = 16
+    max_tool_calls_per_step: int = 64
+    max_tool_result_bytes: int = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,7 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         max_cost_usd=limits_raw.get("max_cost_usd"),
         timeout_s=parse_duration(limits_raw.get("timeout")),
         max_concurrency=limits_raw.get("max_concurrency"),
+        **{k: limits_raw[k] for k in _TOOL_LIMITS if k in limits_raw},
     )
     workflow = Workflow(
         name=data["name"],
@@ -262,6 +266,8 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
         raw=_frozen(body),
     )
 
+
+_TOOL_LIMITS = ("max_tool_calls_per_turn", "max_tool_calls_per_step", "max_tool_result_bytes")
 
 # How a tool is run, not what it does: changing these must not give finished steps new keys (declaring a
 # tool idempotent after an interrupted call is exactly what the resume hint asks for).

@@ -10,6 +10,7 @@ from aixgo_cli.config.graph_checks import check_graph
 from aixgo_cli.config.orchestration_checks import check_orchestration
 from aixgo_cli.config.reference_checks import check_references
 from aixgo_cli.config.template_checks import check_templates
+from aixgo_cli.config.tool_checks import check_tools
 from aixgo_cli.schema.issues import Issue
 from aixgo_cli.schema.positions import position
 from aixgo_cli.schema.suggest import suggestion_budget
@@ -69,6 +70,7 @@ def _validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
             check_graph(ctx)
             check_orchestration(ctx)
             check_templates(ctx)
+            check_tools(ctx)
             issues.extend(ctx.issues)
     return ValidationReport(loaded, sorted(_dedupe(issues)))
 

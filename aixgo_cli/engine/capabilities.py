@@ -1,7 +1,7 @@
 """Refuse, before anything runs, a workflow that needs something this version cannot run yet.
 
-Validation accepts the whole format; a few parts of it (some patterns, MCP servers, some tool types)
-arrive in later versions. Finding that out half-way through a run, after paying for its first steps,
+Validation accepts the whole format; a few parts of it (some patterns and roles) arrive in later
+versions. Finding that out half-way through a run, after paying for its first steps,
 would be the worst moment, so `run` checks the whole workflow first and names every missing piece.
 """
 
@@ -11,7 +11,7 @@ from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import UserError
 from aixgo_cli.patterns.registry import PATTERNS
-from aixgo_cli.tools.toolbox import RUNNABLE_TOOL_TYPES
+from aixgo_cli.tools.toolbox import TOOL_TYPES
 
 
 def check_runnable(workflow: Workflow) -> None:
@@ -25,11 +25,9 @@ def check_runnable(workflow: Workflow) -> None:
     for agent in workflow.agents.values():
         if agent.role not in ROLES:
             problems.append(f"role {agent.role} cannot run in this version (agent '{agent.name}')")
-        if agent.mcp_servers or any(":" in tool.name for tool in agent.tools):
-            problems.append(f"agent '{agent.name}' uses MCP tools, which cannot run in this version")
         for tool in agent.tools:
             definition = workflow.tools.get(tool.name)
-            if definition is not None and definition.get("type") not in RUNNABLE_TOOL_TYPES:
+            if definition is not None and definition.get("type") not in TOOL_TYPES:
                 problems.append(
                     f"tool '{tool.name}' has type {definition.get('type')}, which cannot run in this "
                     f"version (agent '{agent.name}')"
@@ -38,5 +36,5 @@ def check_runnable(workflow: Workflow) -> None:
         raise UserError(
             "this workflow needs what this version of aixgo cannot run yet: " + "; ".join(problems),
             hint=f"runnable now: patterns {', '.join(sorted(PATTERNS))}; roles {', '.join(sorted(ROLES))}; "
-            f"tool types {', '.join(sorted(RUNNABLE_TOOL_TYPES))}",
+            f"tool types {', '.join(sorted(TOOL_TYPES))}",
         )

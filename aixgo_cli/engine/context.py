@@ -13,7 +13,9 @@ from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.errors import RunInterrupted
 from aixgo_cli.events import Event
 from aixgo_cli.providers.protocol import LLMClient
+from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.protocol import Journal
+from aixgo_cli.tools.sources import ToolSources
 
 
 @dataclass
@@ -37,6 +39,8 @@ class RunContext:
     # On resume, stdout loggers write again the lines of items finished before, so the resumed run's
     # stdout holds the whole result (`run > out; resume > out` loses nothing).
     replay_stdout: bool = False
+    tool_sources: ToolSources = field(default_factory=lambda: ToolSources([]))
+    audit: AuditSink = field(default_factory=NoAudit)
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

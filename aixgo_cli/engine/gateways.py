@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from aixgo_cli.engine.context import RunContext
+from aixgo_cli.engine.screening import ScreeningPolicy
 from aixgo_cli.errors import AixgoError, RunError, RunWaiting
 from aixgo_cli.events import IncompleteReply, LLMCalled, ToolCalled, event_to_json
 from aixgo_cli.providers.deadline import bounded
@@ -25,7 +26,8 @@ from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import journal_json
-from aixgo_cli.tools.toolbox import Tool, ToolCallError, parse_arguments, result_text
+from aixgo_cli.tools.base import RequestRefused, Tool, ToolCallError
+from aixgo_cli.tools.toolbox import canonical_name, parse_arguments, result_text, wire_name
 
 
 class JournaledModel:
@@ -143,13 +145,23 @@ class JournaledModel:
 
 class JournaledTools:
     def __init__(
-        self, ctx: RunContext, unit_key: str, tools: dict[str, Tool], *, require_confirmation: bool = False
+        self,
+        ctx: RunContext,
+        unit_key: str,
+        tools: dict[str, Tool],
+        *,
+        require_confirmation: bool = False,
+        agent: str = "",
+        screening: ScreeningPolicy | None = None,
     ) -> None:
         self.ctx = ctx
         self.unit_key = unit_key
         self.tools = tools
         self.calls = 0
         self.require_confirmation = require_confirmation
+        self.agent = agent
+        self.screening = screening or ScreeningPolicy()
+        self.by_wire = {wire_name(name): name for name in tools}
 
     def _approval(self, call_key: str, name: str, arguments_json: str) -> str:
         """The human's answer for this call, or pause the run (exit 5) until there is one."""
@@ -183,10 +195,22 @@ class JournaledTools:
         return result
 
     def specs(self) -> list[ToolSpec]:
-        return [ToolSpec(name=t.name, description=t.description, parameters=t.schema) for t in self.tools.values()]
+        return [
+            ToolSpec(name=wire_name(t.name), description=t.description, parameters=dict(t.schema))
+            for t in self.tools.values()
+        ]
 
     def call(self, name: str, arguments_json: str) -> str:
         ctx = self.ctx
+        name = self.by_wire.get(name) or canonical_name(name)
+        limits = ctx.workflow.limits
+        if self.calls >= limits.max_tool_calls_per_step:
+            # Not journaled: the refusal follows from the count, which a replay reproduces.
+            self._deny(name, f"over the limit of {limits.max_tool_calls_per_step} tool calls per step")
+            return (
+                f"error: this step has already made {limits.max_tool_calls_per_step} tool calls, its limit "
+                "(limits.max_tool_calls_per_step); answer with what you have"
+            )
         self.calls += 1
         call_key = f"{self.unit_key}/t{self.calls}"
         request_json = redact(json.dumps({"tool": name, "arguments": arguments_json}, ensure_ascii=False))
@@ -209,7 +233,7 @@ class JournaledTools:
                     f"{ctx.run_id} --rerun-interrupted-tools",
                 )
         ctx.check_cancelled()
-        if self.require_confirmation:
+        if tool is not None and self.require_confirmation:
             answer = self._approval(call_key, name, arguments_json)
             if not approves(answer):
                 return self._declined(call_key, request_json, name, answer)
@@ -218,20 +242,41 @@ class JournaledTools:
         ok = True
         try:
             if tool is None:
+                self._deny(name, "not on the agent's tool list")
                 raise ToolCallError(f"there is no tool named '{name}'; available: {', '.join(self.tools) or 'none'}")
             arguments = parse_arguments(tool, arguments_json)
             result = result_text(tool.run(arguments, f"{ctx.run_id}/{self.unit_key}"))
+        except RequestRefused as exc:
+            ctx.audit.record("ssrf_refused", agent=self.agent, unit=self.unit_key, tool=name, reason=str(exc))
+            ok, result = False, f"error: {exc}"
         except ToolCallError as exc:
             ok, result = False, f"error: {exc}"
         except AixgoError:
             raise
         except Exception as exc:  # a failing tool is news for the model, not the end of the run
             ok, result = False, f"error: {type(exc).__name__}: {redact(str(exc))}"
+        result = capped(result, limits.max_tool_result_bytes)
+        if ok:
+            result = self.screening.screen_result(self, name, result)
         ctx.journal.complete_call(
             ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": ok}, ensure_ascii=False))
         )
-        self._emit(name, cached=False, ok=ok, duration_ms=(time.perf_counter() - started) * 1000)
+        duration_ms = (time.perf_counter() - started) * 1000
+        ctx.audit.record(
+            "tool_call",
+            agent=self.agent,
+            unit=self.unit_key,
+            tool=name,
+            arguments=_clipped(arguments_json),
+            ok=ok,
+            result_bytes=len(result.encode("utf-8")),
+            duration_ms=round(duration_ms, 1),
+        )
+        self._emit(name, cached=False, ok=ok, duration_ms=duration_ms)
         return result
+
+    def _deny(self, name: str, reason: str) -> None:
+        self.ctx.audit.record("tool_denied", agent=self.agent, unit=self.unit_key, tool=name, reason=reason)
 
     def _emit(self, name: str, *, cached: bool, ok: bool, duration_ms: float) -> None:
         self.ctx.emit(
@@ -245,6 +290,20 @@ class JournaledTools:
                 duration_ms=duration_ms,
             )
         )
+
+
+def capped(text: str, limit: int) -> str:
+    """At most `limit` bytes of a tool result, cut on a character boundary, saying what was cut: a huge
+    result must not fill the model's context or the journal."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    kept = data[:limit].decode("utf-8", errors="ignore")
+    return f"{kept}\n[truncated: {len(data)} bytes, the first {limit} shown (limits.max_tool_result_bytes)]"
+
+
+def _clipped(text: str, limit: int = 2000) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 APPROVAL_SUFFIX = "/approval"

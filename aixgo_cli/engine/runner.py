@@ -27,13 +27,16 @@ from aixgo_cli.engine.leasing import keep_renewing, take_lease
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
-from aixgo_cli.events import Event, RunFinished, RunStarted, event_to_json
+from aixgo_cli.events import Event, InjectionDetected, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json, usage_notes_of
+from aixgo_cli.tools.base import ToolContext
+from aixgo_cli.tools.sources import ToolSources, WorkflowTools
 
 PARAMS_VERSION = 1
 LEASE_TTL_S = 30.0
@@ -89,6 +92,8 @@ class Runner:
         stream: bool = False,
         rerun_interrupted_tools: bool = False,
         stdout_reserved: bool = False,
+        tool_sources: Callable[[Workflow], ToolSources] | None = None,
+        audit: Callable[[str, Workflow], AuditSink] | None = None,
     ) -> None:
         self.journal = journal
         self.client = client
@@ -97,6 +102,8 @@ class Runner:
         self.stream = stream
         self.rerun_interrupted_tools = rerun_interrupted_tools
         self.stdout_reserved = stdout_reserved
+        self.tool_sources = tool_sources or workflow_tools_only
+        self.audit = audit or (lambda run_id, workflow: NoAudit())
         self.current: RunContext | None = None
         self.outcome: RunOutcome | None = None  # how the last start/resume ended
         self.announced: Callable[[str], None] | None = None
@@ -182,6 +189,7 @@ class Runner:
             timeout_s=params.timeout_s,
         )
         concurrency = workflow.limits.max_concurrency
+        audit = self.audit(run_id, workflow)
         ctx = RunContext(
             run_id=run_id,
             workflow=workflow,
@@ -189,7 +197,7 @@ class Runner:
             client=self.client,
             budget=BudgetTracker(budget, spent, run_id),
             templates=templates,
-            emit=self.emit,
+            emit=_audited(self.emit, audit),
             variables=params.variables,
             run_input=params.input,
             stdin_reader=self.stdin_reader,
@@ -198,6 +206,8 @@ class Runner:
             stdout_reserved=self.stdout_reserved,
             replay_stdout=resumed,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
+            tool_sources=self.tool_sources(workflow),
+            audit=audit,
         )
         self.current = ctx
         try:
@@ -206,6 +216,7 @@ class Runner:
             self.journal.append_event(run_id, started.kind, event_to_json(started))
             self.emit(started)
             try:
+                ctx.tool_sources.open()  # MCP servers start here: a failure is a failed, resumable run
                 result = self._walk(ctx, params)
             except BaseException as exc:
                 return self._finish_with_error(ctx, exc)
@@ -214,6 +225,11 @@ class Runner:
             return self._lost(ctx, lost)
         finally:
             stop_renewing.set()
+            try:  # servers stop on success, failure, Ctrl-C and SIGTERM alike
+                ctx.tool_sources.close()
+            except KeyboardInterrupt:  # a second signal must not leave a server process behind
+                ctx.tool_sources.close()
+            audit.close()
 
     def _walk(self, ctx: RunContext, params: RunParams) -> Any:
         workflow = ctx.workflow
@@ -301,6 +317,34 @@ class Runner:
         )
         wrapped.__cause__ = exc
         return self._finish(ctx, "failed", None, wrapped)
+
+
+def _audited(emit: Callable[[Event], None], audit: AuditSink) -> Callable[[Event], None]:
+    """The run's event sink, which also writes every injection detection to the audit log."""
+
+    def sink(event: Event) -> None:
+        if isinstance(event, InjectionDetected):
+            audit.record(
+                "injection_detected",
+                agent=event.agent,
+                unit=event.unit_key,
+                source=event.source,
+                category=event.category,
+                confidence=event.confidence,
+                matched_patterns=list(event.matched_patterns),
+                action=event.action,
+            )
+        emit(event)
+
+    return sink
+
+
+def workflow_tools_only(workflow: Workflow) -> ToolSources:
+    """The default when no composition root chose the sources: the workflow's own tools, secrets from
+    the standard chain. `aixgo run` gets every source from wiring.tool_sources."""
+    from aixgo_cli.secrets.chain import SecretResolver
+
+    return ToolSources([WorkflowTools(workflow, ToolContext(workflow.base_dir, SecretResolver().resolve))])
 
 
 def _compiled_templates(workflow: Workflow) -> TemplateRenderer:

@@ -22,19 +22,33 @@ from aixgo_cli.agents.registry import agent_for
 from aixgo_cli.config.model import AgentSpec, stable_hash
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
+from aixgo_cli.engine.screening import ScreeningPolicy
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
 from aixgo_cli.providers.types import Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import UnitRecord, journal_json
-from aixgo_cli.tools.toolbox import Tool, build_tools
+from aixgo_cli.tools.base import Tool
 
 
 def unit_key(
-    place: str, spec: AgentSpec, payload: Any, upstream: Mapping[str, Any], variables: Mapping[str, Any]
+    place: str,
+    spec: AgentSpec,
+    payload: Any,
+    upstream: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    definition_hash: str | None = None,
 ) -> tuple[str, str]:
     input_hash = stable_hash({"payload": payload, "upstream": dict(upstream), "vars": dict(variables)})
-    return f"{place}#{spec.definition_hash[:10]}.{input_hash[:10]}", input_hash
+    definition = definition_hash or spec.definition_hash
+    return f"{place}#{definition[:10]}.{input_hash[:10]}", input_hash
+
+
+def definition_with_tools(spec: AgentSpec, tools: Mapping[str, Tool]) -> str:
+    """The agent's definition hash, extended by what only the run knows about its tools (an MCP
+    tool's server and input schema); unchanged for agents whose tools are all in the workflow text."""
+    identities = sorted((name, dict(t.identity)) for name, t in tools.items() if t.identity is not None)
+    return stable_hash([spec.definition_hash, identities]) if identities else spec.definition_hash
 
 
 _OUTPUT_REF = re.compile(r"\boutputs\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
@@ -74,7 +88,8 @@ class UnitRunner:
     def tools_for(self, spec: AgentSpec) -> dict[str, Tool]:
         with self._tools_lock:
             if spec.name not in self._tools:
-                self._tools[spec.name] = build_tools(spec, self.ctx.workflow)
+                tools = self.ctx.tool_sources.tools_for(spec)
+                self._tools[spec.name] = ScreeningPolicy.of(spec).screen_descriptions(self.ctx, spec, tools)
             return self._tools[spec.name]
 
     def run(
@@ -96,7 +111,11 @@ class UnitRunner:
         keyed_payload = payload
         if spec.role == "logger" and spec.config.get("with_item"):
             keyed_payload = {"payload": payload, "lane_item": lane_item}  # the line it writes holds both
-        key, input_hash = unit_key(place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {})
+        tools = self.tools_for(spec) if spec.role == "react" else {}
+        definition_hash = definition_with_tools(spec, tools)
+        key, input_hash = unit_key(
+            place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {}, definition_hash
+        )
         done = ctx.journal.get_completed_unit(ctx.run_id, key)
         if done is not None:
             assert done.output_json is not None
@@ -120,9 +139,11 @@ class UnitRunner:
                 ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.stdout_reserved)
             return output
         ctx.check_cancelled()
+        screening = ScreeningPolicy.of(spec)
+        screening.screen_input(ctx, key, spec, payload)
         ctx.budget.begin_step()
         attempt = ctx.journal.start_unit(
-            ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=spec.definition_hash
+            ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=definition_hash
         )
         # A retried unit replays the calls of earlier attempts; what a failed attempt already added to
         # the unit's usage must not be added again.
@@ -140,7 +161,12 @@ class UnitRunner:
             variables=ctx.variables,
             llm=model,
             tools=JournaledTools(
-                ctx, key, self.tools_for(spec), require_confirmation=bool(spec.guided.get("require_confirmation"))
+                ctx,
+                key,
+                tools,
+                require_confirmation=bool(spec.guided.get("require_confirmation")),
+                agent=spec.name,
+                screening=screening,
             ),
             render=ctx.templates.render,
             run_input=ctx.run_input,

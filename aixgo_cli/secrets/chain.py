@@ -1,4 +1,7 @@
-"""One documented order for finding a secret: environment variable, then OS keyring, then a clear error.
+"""One documented order for finding a secret: environment variable, then the command a workflow declares
+for it (command_source.py), then OS keyring, then a clear error. A declared command comes before the
+keyring because declaring it is an explicit choice for that workflow; the environment still overrides
+both, for one-off runs and CI.
 
 Why `require_all`: a workflow names its secrets up front, and a run must fail before any network call,
 listing every missing secret at once with the command that fixes each, not one per attempt. Invalid
@@ -19,12 +22,13 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from aixgo_cli.errors import ConfigurationError, UserError
+from aixgo_cli.secrets.command_source import CommandSource
 from aixgo_cli.secrets.env_source import EnvSource
 from aixgo_cli.secrets.keyring_source import BACKEND_HINT, KeyringSource, KeyringStatus
 from aixgo_cli.secrets.names import KNOWN_SECRET_NAMES, check_name, invalid_names
 from aixgo_cli.secrets.redaction import Redactor, default_redactor
 
-SourceLabel = Literal["env", "keyring"]
+SourceLabel = Literal["env", "command", "keyring"]
 
 
 class SecretSource(Protocol):
@@ -53,13 +57,25 @@ class SecretResolver:
         keyring: KeyringSource | None = None,
         *,
         redactor: Redactor | None = None,
+        commands: CommandSource | None = None,
     ) -> None:
         self.env = env if env is not None else EnvSource()
         self.keyring = keyring if keyring is not None else KeyringSource()
+        self.commands = commands if commands is not None else CommandSource()
         self._redactor = redactor if redactor is not None else default_redactor()
 
     def _sources(self) -> tuple[SecretSource, ...]:
-        return (self.env, self.keyring)
+        return (self.env, self.commands, self.keyring)
+
+    def refresh(self, name: str) -> str | None:
+        """Fetch a command-supplied secret again (after the provider rejected it: it may have been
+        rotated); None when the value did not change or does not come from a command."""
+        if self.source_of(name) != "command":
+            return None
+        before = self.commands.get(name)
+        self.commands.invalidate(name)
+        after = self.get(name)
+        return after if after != before else None
 
     def _lookup(self, name: str) -> tuple[str, SourceLabel] | None:
         for source in self._sources():
@@ -133,7 +149,7 @@ class SecretResolver:
         """Status of each name given (found or not), plus every name the keyring index lists and every
         well-known provider key name, when found. Sorted by name; never reads out a value."""
         explicit = [check_name(n) for n in names]
-        candidates = set(explicit) | set(self.keyring.names()) | set(KNOWN_SECRET_NAMES)
+        candidates = set(explicit) | set(self.keyring.names()) | set(KNOWN_SECRET_NAMES) | set(self.commands.names())
         result: list[SecretStatus] = []
         for name in sorted(candidates):
             env_value = self.env.get(name)
@@ -142,9 +158,13 @@ class SecretResolver:
                 if value is not None:
                     self._redactor.register(value)
             in_env, in_keyring = env_value is not None, kr_value is not None
-            if not (in_env or in_keyring or name in explicit):
+            # A declared command is not run just to list it: `list` must not unlock a vault.
+            by_command = name in self.commands.specs
+            if not (in_env or in_keyring or by_command or name in explicit):
                 continue
-            source: SourceLabel | None = "env" if in_env else ("keyring" if in_keyring else None)
+            source: SourceLabel | None = (
+                "env" if in_env else ("command" if by_command else ("keyring" if in_keyring else None))
+            )
             result.append(SecretStatus(name=name, source=source, in_env=in_env, in_keyring=in_keyring))
         return result
 

@@ -6,7 +6,11 @@ reach outside it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from aixgo_cli.tools.base import Tool, ToolContext
 
 MAX_READ_BYTES = 1024 * 1024
 
@@ -50,3 +54,27 @@ WRITE_SCHEMA = {
     "required": ["path", "content"],
     "additionalProperties": False,
 }
+
+
+def build_read(definition: Mapping[str, Any], context: ToolContext) -> Tool:
+    workspace = context.base_dir / str(definition.get("workspace", "."))
+    return Tool(
+        str(definition["name"]),
+        definition.get("description") or "Read a text file from the workspace.",
+        definition.get("input_schema") or READ_SCHEMA,
+        True,
+        lambda args, _key: read_file(workspace, str(args["path"])),
+        kind="read_file",
+    )
+
+
+def build_write(definition: Mapping[str, Any], context: ToolContext) -> Tool:
+    workspace = context.base_dir / str(definition.get("workspace", "."))
+    return Tool(
+        str(definition["name"]),
+        definition.get("description") or "Write a text file in the workspace.",
+        definition.get("input_schema") or WRITE_SCHEMA,
+        bool(definition.get("idempotent", False)),
+        lambda args, _key: write_file(workspace, str(args["path"]), str(args["content"])),
+        kind="write_file",
+    )

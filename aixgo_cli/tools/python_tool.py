@@ -3,6 +3,11 @@
 `callable: mypkg.tools:lookup_order` is imported with the workflow's directory on the import path, so a
 workflow can ship its tools beside it. A parameter named `idempotency_key` is not shown to the model: the
 engine fills it with `run_id/unit_key`, which lets a tool make a repeated call harmless.
+
+Type hints become a full JSON Schema (python_types.py): nested dataclasses and TypedDicts, Literal,
+Enum, Optional and containers. The model's arguments are converted into the declared types before the
+call (a dict into the dataclass, a string into the Enum); a value that does not fit is reported to the
+model as a tool error it can correct.
 """
 
 from __future__ import annotations
@@ -10,16 +15,40 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
-import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
 from aixgo_cli.errors import UserError
+from aixgo_cli.tools.base import Tool, ToolCallError, ToolContext
+from aixgo_cli.tools.python_types import ConversionError, convert, type_schema
 
 IDEMPOTENCY_PARAMETER = "idempotency_key"
-_SIMPLE = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "object", list: "array"}
+
+__all__ = ["IDEMPOTENCY_PARAMETER", "build", "load_callable", "schema_for", "type_schema"]
+
+
+def build(definition: Mapping[str, Any], context: ToolContext) -> Tool:
+    function = load_callable(str(definition["callable"]), context.base_dir)
+    wants_key = accepts_idempotency_key(function)
+    converters = _parameter_hints(function)
+
+    def run_python(args: dict[str, Any], key: str) -> Any:
+        try:
+            converted = {name: convert(value, converters.get(name, Any), name) for name, value in args.items()}
+        except ConversionError as exc:
+            raise ToolCallError(str(exc)) from None
+        return function(**converted, **({IDEMPOTENCY_PARAMETER: key} if wants_key else {}))
+
+    return Tool(
+        str(definition["name"]),
+        definition.get("description") or description_of(function),
+        definition.get("input_schema") or schema_for(function),
+        bool(definition.get("idempotent", False)),
+        run_python,
+        kind="python",
+    )
 
 
 def load_callable(reference: str, base_dir: Path) -> Callable[..., Any]:
@@ -40,10 +69,17 @@ def load_callable(reference: str, base_dir: Path) -> Callable[..., Any]:
     return typing.cast(Callable[..., Any], function)
 
 
+def _parameter_hints(function: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(function)
+    except (NameError, TypeError):
+        return {}
+
+
 def schema_for(function: Callable[..., Any]) -> dict[str, Any]:
     """An object schema with one property per parameter; parameters without defaults are required."""
     signature = inspect.signature(function)
-    hints = typing.get_type_hints(function)
+    hints = _parameter_hints(function)
     properties: dict[str, Any] = {}
     required: list[str] = []
     for name, parameter in signature.parameters.items():
@@ -56,26 +92,6 @@ def schema_for(function: Callable[..., Any]) -> dict[str, Any]:
     if required:
         schema["required"] = required
     return schema
-
-
-def type_schema(hint: Any) -> dict[str, Any]:
-    if hint in _SIMPLE:
-        return {"type": _SIMPLE[hint]}
-    origin = get_origin(hint)
-    args = get_args(hint)
-    if origin is Literal:
-        return {"enum": list(args)}
-    if origin in (Union, types.UnionType):
-        options = [a for a in args if a is not type(None)]
-        inner = type_schema(options[0]) if len(options) == 1 else {"anyOf": [type_schema(a) for a in options]}
-        return {"anyOf": [inner, {"type": "null"}]} if len(options) < len(args) else inner
-    if origin in (list, tuple, set, frozenset):
-        return {"type": "array", "items": type_schema(args[0])} if args else {"type": "array"}
-    if origin is dict:
-        return (
-            {"type": "object", "additionalProperties": type_schema(args[1])} if len(args) == 2 else {"type": "object"}
-        )
-    return {}
 
 
 def description_of(function: Callable[..., Any]) -> str:

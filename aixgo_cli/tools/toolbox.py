@@ -1,100 +1,44 @@
-"""The tools one agent may call, built from the workflow: specs for the model and a way to run them.
+"""The tool-type registry and the helpers every tool call goes through.
 
-Arguments are validated against the tool's schema before every call; a bad call or a failing tool is
-reported back to the model as text (so it can correct itself) rather than failing the step.
+A top-level `tools:` entry is built by the factory registered for its `type`; adding a tool type is one
+module with a factory and one line in `TOOL_TYPES`. Arguments are validated against the tool's schema
+before every call; a bad call or a failing tool is reported back to the model as text (so it can correct
+itself) rather than failing the step.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from aixgo_cli.config.model import AgentSpec, Workflow
-from aixgo_cli.errors import UserError
+from aixgo_cli.config.model import parse_duration
 from aixgo_cli.schema.json_validation import instance_errors
-from aixgo_cli.tools import files
-from aixgo_cli.tools.python_tool import (
-    IDEMPOTENCY_PARAMETER,
-    accepts_idempotency_key,
-    description_of,
-    load_callable,
-    schema_for,
-)
+from aixgo_cli.tools import files, http_tool, python_tool
+from aixgo_cli.tools.base import RateLimit, Tool, ToolCallError, ToolContext
 
-RUNNABLE_TOOL_TYPES = frozenset({"python", "read_file", "write_file"})
+__all__ = ["TOOL_TYPES", "Tool", "ToolCallError", "build_tool", "parse_arguments"]
 
+ToolFactory = Callable[[Mapping[str, Any], ToolContext], Tool]
 
-@dataclass(frozen=True)
-class Tool:
-    name: str
-    description: str
-    schema: dict[str, Any]
-    idempotent: bool
-    run: Callable[[dict[str, Any], str], Any]  # (arguments, idempotency key) -> result
+TOOL_TYPES: dict[str, ToolFactory] = {
+    "python": python_tool.build,
+    "read_file": files.build_read,
+    "write_file": files.build_write,
+    "http": http_tool.build,
+}
+
+WIRE_SEPARATOR = "__"
 
 
-class ToolCallError(Exception):
-    """The call could not be made (unknown tool, bad arguments); the model is told why."""
-
-
-def build_tools(spec: AgentSpec, workflow: Workflow) -> dict[str, Tool]:
-    tools: dict[str, Tool] = {}
-    for ref in spec.tools:
-        if ":" in ref.name:
-            raise UserError(
-                f"agent '{spec.name}' uses MCP tool '{ref.name}'; MCP tools cannot run in this version",
-                hint="use a python tool for now",
-            )
-        definition = workflow.tools.get(ref.name)
-        if definition is None:
-            raise UserError(
-                f"agent '{spec.name}' declares tool '{ref.name}' inline, but no top-level tool implements it",
-                hint="add it under tools: with type: python and callable: module:function",
-            )
-        tools[ref.name] = _tool(dict(definition), workflow.base_dir)
-    return tools
-
-
-def _tool(definition: dict[str, Any], base_dir: Path) -> Tool:
-    kind, name = definition["type"], definition["name"]
-    idempotent = bool(definition.get("idempotent", False))
-    if kind == "python":
-        function = load_callable(definition["callable"], base_dir)
-        wants_key = accepts_idempotency_key(function)
-
-        def run_python(args: dict[str, Any], key: str) -> Any:
-            return function(**args, **({IDEMPOTENCY_PARAMETER: key} if wants_key else {}))
-
-        return Tool(
-            name,
-            definition.get("description") or description_of(function),
-            definition.get("input_schema") or schema_for(function),
-            idempotent,
-            run_python,
-        )
-    if kind in ("read_file", "write_file"):
-        workspace = base_dir / str(definition.get("workspace", "."))
-        if kind == "read_file":
-            return Tool(
-                name,
-                definition.get("description") or "Read a text file from the workspace.",
-                definition.get("input_schema") or files.READ_SCHEMA,
-                True,
-                lambda args, _key: files.read_file(workspace, str(args["path"])),
-            )
-        return Tool(
-            name,
-            definition.get("description") or "Write a text file in the workspace.",
-            definition.get("input_schema") or files.WRITE_SCHEMA,
-            idempotent,
-            lambda args, _key: files.write_file(workspace, str(args["path"]), str(args["content"])),
-        )
-    raise UserError(
-        f"tool '{name}' has type {kind}, which cannot run in this version of aixgo",
-        hint=f"tool types available to run: {', '.join(sorted(RUNNABLE_TOOL_TYPES))}",
+def build_tool(definition: Mapping[str, Any], context: ToolContext) -> Tool:
+    tool = TOOL_TYPES[str(definition["type"])](definition, context)
+    limit = definition.get("rate_limit") or {}
+    return replace(
+        tool,
+        timeout_s=parse_duration(definition.get("timeout")),
+        rate_limit=RateLimit(int(limit["requests_per_minute"])) if limit.get("requests_per_minute") else None,
     )
 
 
@@ -105,7 +49,7 @@ def parse_arguments(tool: Tool, arguments_json: str) -> dict[str, Any]:
         raise ToolCallError(f"the arguments are not valid JSON ({exc.msg})") from None
     if not isinstance(arguments, dict):
         raise ToolCallError("the arguments must be a JSON object")
-    problems = instance_errors(tool.schema, arguments)
+    problems = instance_errors(dict(tool.schema), arguments)
     if problems:
         raise ToolCallError("the arguments do not match the tool's schema: " + "; ".join(problems))
     return arguments
@@ -113,3 +57,14 @@ def parse_arguments(tool: Tool, arguments_json: str) -> dict[str, Any]:
 
 def result_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def wire_name(name: str) -> str:
+    """The name a model sees: providers allow only [A-Za-z0-9_-] in function names, so the `:` of an MCP
+    tool (`time:convert_time`) is written `time__convert_time`."""
+    return name.replace(":", WIRE_SEPARATOR)
+
+
+def canonical_name(name: str) -> str:
+    """A name as the model wrote it, back in the workflow's spelling (`time__x` is `time:x`)."""
+    return name.replace(WIRE_SEPARATOR, ":", 1) if ":" not in name and WIRE_SEPARATOR in name else name

@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.support.e2e import REPO, Cli
+from tests.support.e2e import REPO, STUB_KEY, Cli
+
+from aixgo_cli.testing.stub_model_server import StubModelServer
 
 pytestmark = pytest.mark.slow
 
@@ -41,15 +43,53 @@ NOT_YET: dict[str, str] = {
     "code-review.yaml": "the reflection pattern cannot run in this version",
     "planner-workers.yaml": "the planning pattern cannot run in this version",
     "moderation-ensemble.yaml": "the ensemble pattern cannot run in this version",
-    "time-assistant.yaml": "MCP tool",
     "local-models.yaml": "",  # needs a local Ollama server: checked only for a clean start-up failure
     "chat.yaml": "",  # needs OPENAI_API_KEY and has no cassette: a clean exit 3
 }
 
 
+# Examples whose tool results change from day to day (the time server answers with today's date), so no
+# cassette can hold their later model calls: the stub model server stands in for the provider through
+# OPENAI_BASE_URL (real LiteLLM, real HTTP on 127.0.0.1), and the tools are real.
+RUNS_AGAINST_THE_STUB: dict[str, tuple[list[str], list[dict[str, object]]]] = {
+    "time-assistant.yaml": (
+        ["--input", "If it is 9:30 in Berlin, what time is it in Tokyo?"],
+        [
+            {
+                "tool_calls": [
+                    {
+                        "name": "time__convert_time",
+                        "arguments": {
+                            "source_timezone": "Europe/Berlin",
+                            "time": "09:30",
+                            "target_timezone": "Asia/Tokyo",
+                        },
+                    }
+                ]
+            }
+        ],
+    ),
+}
+
+
 def test_every_workflow_is_listed_here() -> None:
     shipped = {p.name for p in WORKFLOWS.glob("*.yaml")}
-    assert shipped == set(RUNS_OFFLINE) | set(NOT_YET)
+    assert shipped == set(RUNS_OFFLINE) | set(NOT_YET) | set(RUNS_AGAINST_THE_STUB)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS_AGAINST_THE_STUB))
+def test_the_example_runs_with_real_tools_against_the_stub_model(cli: Cli, stub: StubModelServer, name: str) -> None:
+    arguments, script = RUNS_AGAINST_THE_STUB[name]
+    stub.script(script)
+    env = {"OPENAI_BASE_URL": stub.base_url, "OPENAI_API_KEY": STUB_KEY}
+    done = cli.run("run", str(WORKFLOWS / name), *arguments, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout)
+    assert outcome["status"] == "completed" and outcome["replayed_from"] is None
+    # The stub answers the final turn by echoing the last tool result: the real server's answer.
+    result = json.loads(outcome["result"].removeprefix("stub: "))
+    assert result["target"]["timezone"] == "Asia/Tokyo"
+    assert stub.stats()["total"] == 2
 
 
 @pytest.mark.parametrize("name", sorted(RUNS_OFFLINE))

@@ -148,8 +148,8 @@ def test_a_rejected_key_exits_3_and_the_key_never_leaks(cli: Cli, stub: StubMode
     assert "aixgo secrets set STUB_API_KEY" in done.stderr
     for blob in (done.stdout, done.stderr, events.read_text(), cli.db.read_bytes().decode("latin-1")):
         assert planted not in blob
-    for extra in cli.home.iterdir():
-        assert planted.encode() not in extra.read_bytes()
+    for extra in cli.home.rglob("*"):  # the journal, the audit log, anything else written there
+        assert extra.is_dir() or planted.encode() not in extra.read_bytes()
 
 
 def test_a_successful_run_never_writes_the_key_anywhere(cli: Cli, stub: StubModelServer) -> None:
@@ -170,8 +170,8 @@ def test_a_successful_run_never_writes_the_key_anywhere(cli: Cli, stub: StubMode
     shown = cli.run("runs", "show", json.loads(done.stdout)["run_id"], "--json")
     for blob in (done.stdout, done.stderr, events.read_text(), shown.stdout):
         assert planted not in blob
-    for path in [*cli.home.iterdir(), *cli.workdir.iterdir()]:
-        assert planted.encode() not in path.read_bytes()
+    for path in [*cli.home.rglob("*"), *cli.workdir.rglob("*")]:
+        assert path.is_dir() or planted.encode() not in path.read_bytes()
 
 
 def test_invalid_workflow_and_bad_arguments_exit_2(cli: Cli, stub: StubModelServer) -> None:
