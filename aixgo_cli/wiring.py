@@ -13,6 +13,7 @@ from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.secrets.chain import SecretResolver
+from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.sqlite_journal import SqliteJournal
 
 CASSETTE_SUFFIX = ".cassette.jsonl"
@@ -56,7 +57,7 @@ def build_model_client(
     if replay is not None:
         if not replay.is_file():
             raise UserError(f"no cassette at {replay}", hint="record one first: aixgo run WORKFLOW --record FILE")
-        return build_client(lambda name: "", workflow.model_services.values(), replay_from=replay), replay
+        return build_client(lambda name: "", workflow.model_services.values(), replay_from=replay, scrub=redact), replay
     secrets = SecretResolver()
     names = required_secrets(workflow)
     try:
@@ -68,6 +69,13 @@ def build_model_client(
         missing = [n for n in names if secrets.get(n) is None]
         if on_auto_replay is not None:
             on_auto_replay(missing, cassette)
-        return build_client(lambda name: "", workflow.model_services.values(), replay_from=cassette), cassette
-    client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record)
+        client = build_client(
+            lambda name: "",
+            workflow.model_services.values(),
+            replay_from=cassette,
+            scrub=redact,
+            missing_secrets=missing,
+        )
+        return client, cassette
+    client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record, scrub=redact)
     return client, None

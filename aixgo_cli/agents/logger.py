@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from aixgo_cli.agents.base import Invocation, as_text
 from aixgo_cli.errors import RunInterrupted
+from aixgo_cli.secrets.redaction import redact
 
 _write_lock = threading.Lock()
 
@@ -40,6 +41,7 @@ def log_item(invocation: Invocation) -> Any:
         line = json.dumps(_jsonable(value), ensure_ascii=False)
     else:
         line = str(config.get("prefix", "")) + as_text(value).replace("\r\n", "\n")
+    line = redact(line)  # a file sink is not behind the CLI's filtered streams
     with _write_lock:
         if sink == "file":
             path = Path(str(config["path"]))

@@ -123,6 +123,7 @@ def resume(
     from aixgo_cli.engine.runner import Runner, RunParams
     from aixgo_cli.errors import UserError
     from aixgo_cli.providers.model_ref import parse_duration
+    from aixgo_cli.secrets.chain import SecretResolver
     from aixgo_cli.wiring import build_model_client, open_journal
 
     journal = open_journal(db)
@@ -138,7 +139,7 @@ def resume(
                 f"the workflow of run {run.run_id} is gone: {path}", hint="put the file back at that path to resume"
             )
         loaded = load_workflow(path)
-        params = RunParams.from_json(run.params_json)
+        params = RunParams.from_json(run.params_json, SecretResolver().resolve)
         params = replace(
             params,
             max_steps=max_steps or params.max_steps,

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -23,14 +23,17 @@ from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.secrets.stream import RedactingStream
 
 
 def read_input(spec: str | None, stdin: Callable[[], str]) -> Any:
-    """`--input TEXT`, `@FILE` or `-` (stdin)."""
+    """`--input TEXT`, `@FILE` or `-` (stdin, less the one line break that ends it, as `$(...)` in a shell
+    drops it: `echo text | aixgo run -i -` gives `text`)."""
     if spec is None:
         return None
     if spec == "-":
-        return stdin()
+        text = stdin()
+        return text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
     if spec.startswith("@"):
         path = Path(spec[1:])
         try:
@@ -172,6 +175,7 @@ def hard_exit_if_threads_linger(code: int) -> None:
     import threading
 
     if code == ExitCode.INTERRUPTED and threading.active_count() > 1:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(BrokenPipeError, ValueError):
+                stream.drain() if isinstance(stream, RedactingStream) else stream.flush()
         os._exit(code)

@@ -32,6 +32,7 @@ from aixgo_cli.events import Event, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.secrets.sealing import seal, unseal
 from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.records import RunRecord, RunStatus
 
@@ -56,13 +57,18 @@ class RunParams:
     version: int = PARAMS_VERSION
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        """The parameters as journaled: secret values in the input and variables are stored as references
+        to their names (`secrets.sealing`), never as values."""
+        return json.dumps(seal(asdict(self)), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> RunParams:
+    def from_json(cls, text: str, resolve_secret: Callable[[str], str] | None = None) -> RunParams:
+        """The stored parameters; with `resolve_secret`, the secrets sealed in them are filled in again."""
         data = json.loads(text)
         if data.get("version", 1) > PARAMS_VERSION:
             raise UserError("this run was started by a newer aixgo", hint="upgrade aixgo to resume it")
+        if resolve_secret is not None:
+            data = unseal(data, resolve_secret)
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 

@@ -65,7 +65,7 @@ class SecretResolver:
         for source in self._sources():
             value = source.get(name)
             if value is not None:
-                self._redactor.register(value)
+                self._redactor.register(value, name)
                 return value, source.label
         return None
 
@@ -140,7 +140,7 @@ class SecretResolver:
             kr_value = self.keyring.get(name)
             for value in (env_value, kr_value):
                 if value is not None:
-                    self._redactor.register(value)
+                    self._redactor.register(value, name)
             in_env, in_keyring = env_value is not None, kr_value is not None
             if not (in_env or in_keyring or name in explicit):
                 continue
