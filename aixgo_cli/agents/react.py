@@ -29,7 +29,7 @@ from aixgo_cli.agents import react_text as text_protocol
 from aixgo_cli.agents.base import Invocation
 from aixgo_cli.agents.prompts import chat_request, initial_messages
 from aixgo_cli.agents.react_guided import Step, verify
-from aixgo_cli.agents.react_screening import FENCE_NOTE, report_markers, screen_input
+from aixgo_cli.agents.react_screening import FENCE_NOTE, report_markers, report_unlisted_tool, screen_input
 from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, extract_json, feedback
 from aixgo_cli.config.model import AgentSpec
 from aixgo_cli.errors import RunError
@@ -39,6 +39,7 @@ from aixgo_cli.schema.json_validation import instance_errors
 DEFAULT_MAX_ITERATIONS = 8
 GUIDED_DEFAULT_MAX_ITERATIONS = 5
 FINAL_NOW_NATIVE = "You have enough information. Give your final answer now, without calling a tool."
+NO_MORE_TOOLS_NATIVE = "Your tool calls were not run: no more tool calls are allowed."
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,22 @@ class _Loop:
         if not response.tool_calls:
             content = response.content or ""
             return _Answer(content, content)
+        if self.final_only:
+            # Guided mode asked for the final answer only; `tool_choice: none` is a request that a model or
+            # server may ignore, so tool calls in the reply are not run. The reply is kept as text only
+            # (a tool call left without a result is refused by some providers) and the model asked again.
+            self.messages.append(ChatMessage(role="assistant", content=response.content or "(tool calls refused)"))
+            self.messages.append(ChatMessage(role="user", content=f"{NO_MORE_TOOLS_NATIVE} {FINAL_NOW_NATIVE}"))
+            return None
         self.messages.append(ChatMessage(role="assistant", content=response.content, tool_calls=response.tool_calls))
         for call in response.tool_calls:
-            result = self.inv.tools.call(call.name, call.arguments_json)
+            if call.name in self.names:
+                result = self.inv.tools.call(call.name, call.arguments_json)
+                self.steps.append(Step(call.name, call.arguments_json, result))
+            else:  # never run, and never offered to the approval prompt: the model asked for a tool it lacks
+                result = "error: " + text_protocol.unlisted_tool_error(call.name, self.names)
+                report_unlisted_tool(self.inv, call.name)
             self.messages.append(ChatMessage(role="tool", content=result, tool_call_id=call.id, name=call.name))
-            self.steps.append(Step(call.name, call.arguments_json, result))
         self._after_tools(FINAL_NOW_NATIVE)
         return None
 
@@ -132,6 +144,8 @@ class _Loop:
         response = self._complete(chat_request(self.inv, self.messages))
         turn = text_protocol.parse_turn(response.content or "", self.names)
         report_markers(self.inv, "model_output", turn.imitation, action="cut")
+        if turn.unlisted and turn.tool is not None:
+            report_unlisted_tool(self.inv, turn.tool)
         if turn.kind == "final":
             return _Answer(turn.answer or "", turn.kept)
         self.messages.append(ChatMessage(role="assistant", content=turn.kept or "(empty reply)"))

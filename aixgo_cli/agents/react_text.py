@@ -17,7 +17,10 @@ shape and never lets the model speak for aixgo:
   marker after it is imitation, cut and reported).
 
 Markers are recognised at the start of a line, in any letter case, also when wrapped in Markdown bold
-(`**Action:**`). A reply with neither an action nor a final answer gets a format reminder.
+(`**Action:**`). A line starts after any Unicode line break (`\\r`, U+0085, U+2028...), not only `\\n`;
+invisible characters are dropped and look-alike or full-width letters count as the letters they
+imitate (`security.unicode_text`), so a marker cannot be disguised. A reply with neither an action
+nor a final answer gets a format reminder.
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from aixgo_cli.providers.types import ToolSpec
+from aixgo_cli.security.unicode_text import plain_lines, skeleton
 
+# Matched against `skeleton(text)` (look-alike and full-width letters folded, same offsets) of text whose
+# line breaks `plain_lines` has made `\n`: `[^\S\n]` is any blank, Unicode spaces included.
 MARKER = re.compile(
-    r"^[ \t>*_#]*(thought|action[ \t]+input|action|observation|final[ \t]+answer)[ \t*_]*:[ \t*_]*",
+    r"^(?:[^\S\n]|[>*_#])*(thought|action[^\S\n]+input|action|observation|final[^\S\n]+answer)"
+    r"(?:[^\S\n]|[*_])*:(?:[^\S\n]|[*_])*",
     re.IGNORECASE | re.MULTILINE,
 )
 _FENCE = re.compile(r"^```[A-Za-z]*[ \t]*\n?(.*?)\n?```", re.DOTALL)
@@ -52,6 +59,7 @@ class ParsedTurn:
     repairs: tuple[str, ...] = ()
     imitation: tuple[str, ...] = ()  # loop markers the model wrote where only aixgo may
     extra_actions: int = 0
+    unlisted: bool = False  # the action names a tool the agent does not have (refused and reported)
 
 
 @dataclass(frozen=True)
@@ -62,10 +70,14 @@ class _Marker:
 
 
 def markers(text: str) -> list[_Marker]:
-    return [_Marker(" ".join(m.group(1).lower().split()), m.start(), m.end()) for m in MARKER.finditer(text)]
+    """The marker lines of `text` (already through `plain_lines`), found in its skeleton."""
+    return [_Marker(" ".join(m.group(1).lower().split()), m.start(), m.end()) for m in MARKER.finditer(skeleton(text))]
 
 
 def parse_turn(text: str, allowed: Sequence[str]) -> ParsedTurn:
+    # Every Unicode line break becomes "\n" and invisible characters go, so that no marker line hides
+    # behind a "\r", a U+2028 or a zero-width space; the normalised reply is what the loop keeps.
+    text = plain_lines(text)
     found = markers(text)
     imitation: list[str] = []
     first_observation = next((i for i, m in enumerate(found) if m.name == "observation"), None)
@@ -118,7 +130,7 @@ def _action(text: str, found: list[_Marker], index: int, imitation: list[str], a
         return ParsedTurn("action", text[:end].strip(), tool=tool, error=missing, imitation=tuple(imitation))
     raw = _segment(text, found, index + 1)
     arguments, used, repairs, problem = parse_arguments(raw)
-    if _INLINE_MARKER.search(raw[used:]):
+    if _INLINE_MARKER.search(skeleton(raw[used:])):
         imitation.append("text after the Action Input")
     turn = ParsedTurn(
         "action",
@@ -129,10 +141,14 @@ def _action(text: str, found: list[_Marker], index: int, imitation: list[str], a
         extra_actions=extra,
     )
     if tool not in allowed:
-        return replace(turn, error=f"there is no tool named '{tool}'; the tools are: {', '.join(allowed) or 'none'}")
+        return replace(turn, error=unlisted_tool_error(tool, allowed), unlisted=True)
     if arguments is None:
         return replace(turn, error=problem)
     return replace(turn, arguments_json=json.dumps(arguments, ensure_ascii=False))
+
+
+def unlisted_tool_error(tool: str, allowed: Sequence[str]) -> str:
+    return f"there is no tool named '{tool}'; the tools are: {', '.join(allowed) or 'none'}"
 
 
 def _tool_name(segment: str) -> str:
@@ -265,8 +281,9 @@ def observation(result: str, extra: Sequence[str] = ()) -> str:
 
 def quote_markers(result: str) -> tuple[str, tuple[str, ...]]:
     """A tool result with marker lines neutralised (prefixed with '| '), and the markers found."""
+    result = plain_lines(result)
     found = sorted({_label(m.name) for m in markers(result)})
     if not found:
         return result, ()
-    lines = [("| " + line) if MARKER.match(line) else line for line in result.split("\n")]
+    lines = [("| " + line) if MARKER.match(skeleton(line)) else line for line in result.split("\n")]
     return "\n".join(lines), tuple(found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aixgo_cli.config.model import Workflow
@@ -34,6 +35,7 @@ class RunContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     wrote_stdout: bool = False
     stdout_reserved: bool = False  # --json owns stdout: loggers aimed at stdout write to stderr
+    workspace: Path | None = None  # the run's own directory for file tools (workspaces/RUN_ID)
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

@@ -30,6 +30,7 @@ from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
 from aixgo_cli.events import Event, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
+from aixgo_cli.paths import workspaces_dir
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.secrets.sealing import seal, unseal
@@ -93,8 +94,11 @@ class Runner:
         stream: bool = False,
         rerun_interrupted_tools: bool = False,
         stdout_reserved: bool = False,
+        workspaces: Path | None = None,
     ) -> None:
+        """`workspaces`: where each run's file-tool directory is made (default: under the data dir)."""
         self.journal = journal
+        self.workspaces = workspaces
         self.client = client
         self.emit = emit
         self.stdin_reader = stdin_reader
@@ -181,6 +185,7 @@ class Runner:
             rerun_interrupted_tools=self.rerun_interrupted_tools,
             stdout_reserved=self.stdout_reserved,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
+            workspace=(self.workspaces if self.workspaces is not None else workspaces_dir()) / run_id,
         )
         self.current = ctx
         self.journal.update_run(run_id, status="running", error=None)

@@ -73,7 +73,7 @@ class UnitRunner:
     def tools_for(self, spec: AgentSpec) -> dict[str, Tool]:
         with self._tools_lock:
             if spec.name not in self._tools:
-                self._tools[spec.name] = build_tools(spec, self.ctx.workflow)
+                self._tools[spec.name] = build_tools(spec, self.ctx.workflow, self.ctx.workspace)
             return self._tools[spec.name]
 
     def run(

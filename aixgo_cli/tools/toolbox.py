@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ class ToolCallError(Exception):
     """The call could not be made (unknown tool, bad arguments); the model is told why."""
 
 
-def build_tools(spec: AgentSpec, workflow: Workflow) -> dict[str, Tool]:
+def build_tools(spec: AgentSpec, workflow: Workflow, run_workspace: Path | None = None) -> dict[str, Tool]:
+    """`run_workspace`: the run's own directory, the file tools' workspace unless the tool names one."""
     tools: dict[str, Tool] = {}
     for ref in spec.tools:
         if ":" in ref.name:
@@ -54,11 +56,39 @@ def build_tools(spec: AgentSpec, workflow: Workflow) -> dict[str, Tool]:
                 f"agent '{spec.name}' declares tool '{ref.name}' inline, but no top-level tool implements it",
                 hint="add it under tools: with type: python and callable: module:function",
             )
-        tools[ref.name] = _tool(dict(definition), workflow.base_dir)
+        tools[ref.name] = _tool(
+            dict(definition), workflow.base_dir, partial(_workspace, definition, workflow, run_workspace)
+        )
     return tools
 
 
-def _tool(definition: dict[str, Any], base_dir: Path) -> Tool:
+def _workspace(definition: Any, workflow: Workflow, run_workspace: Path | None) -> files.Workspace:
+    from aixgo_cli.paths import data_home, workspaces_dir
+
+    named = definition.get("workspace")
+    if named:
+        root = workflow.base_dir / str(named)
+    elif run_workspace is not None:
+        root = run_workspace
+    else:
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix="aixgo-workspace-"))
+    read_by_producers = [
+        workflow.base_dir / str(agent.config["file"])
+        for agent in workflow.agents.values()
+        if agent.role == "producer" and agent.config.get("file")
+    ]
+    return files.Workspace.of(
+        root,
+        definition_dir=workflow.base_dir,
+        protected_files=[*([workflow.path] if workflow.path else []), *read_by_producers],
+        data_dir=data_home(),
+        workspaces_dir=workspaces_dir(),
+    )
+
+
+def _tool(definition: dict[str, Any], base_dir: Path, workspace_of: Callable[[], files.Workspace]) -> Tool:
     kind, name = definition["type"], definition["name"]
     idempotent = bool(definition.get("idempotent", False))
     if kind == "python":
@@ -76,7 +106,7 @@ def _tool(definition: dict[str, Any], base_dir: Path) -> Tool:
             run_python,
         )
     if kind in ("read_file", "write_file"):
-        workspace = base_dir / str(definition.get("workspace", "."))
+        workspace = workspace_of()
         if kind == "read_file":
             return Tool(
                 name,

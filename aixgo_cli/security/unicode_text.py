@@ -1,0 +1,62 @@
+"""Unicode tricks that hide text from line-based screening, undone before any pattern looks at it.
+
+A pattern anchored at the start of a line (`^Observation:`, `^system:`) only sees `\\n` as a line break,
+but a terminal, a model and `str.splitlines` also break lines at `\\r`, `\\v`, `\\f`, the file, group and
+record separators, NEL (U+0085) and the Unicode line and paragraph separators (U+2028, U+2029). Invisible
+format characters (zero-width space and joiners, word joiner, soft hyphen, BOM, bidirectional controls,
+tag characters: the whole Unicode category Cf, plus a few fillers) split a keyword so that it no longer
+matches. Letters can be spelled with full-width or other compatibility forms, or with Cyrillic and Greek
+look-alikes.
+
+`plain_lines` rewrites every line break to `\\n` and removes invisible characters: the text it returns is
+what the caller keeps and parses. `skeleton` maps each character to the ASCII letter it imitates, one
+character for one, so a match found in the skeleton has the same offsets in the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Final
+
+_LINE_BREAKS: Final = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Invisible characters outside category Cf: combining grapheme joiner, Hangul fillers, Mongolian
+# variation selectors, and the variation selectors.
+_OTHER_INVISIBLE: Final = frozenset(
+    "\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f" + "".join(map(chr, range(0xFE00, 0xFE10)))
+)
+# Look-alike letters mapped to the ASCII letter they imitate (Cyrillic and Greek).
+HOMOGLYPHS: Final = str.maketrans(
+    "\u0430\u0435\u043e\u0440\u0441\u0445\u0443\u0456\u0455\u0458\u04bb\u0501"
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0423\u0406\u0405\u0408"
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a7\u03a5\u0417"
+    "\u03bf\u03b1\u03b9\u03ba\u03bd\u03c1\u03c5",
+    "aeopcxyisjhdABEKMHOPCTXYISJABEZHIKMNOPTXYZoaikvpu",
+)
+
+
+def is_invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or char in _OTHER_INVISIBLE
+
+
+def plain_lines(text: str) -> str:
+    """`text` with every Unicode line break as `\\n` and without invisible characters."""
+    text = _LINE_BREAKS.sub("\n", text)
+    if text.isascii():
+        return text
+    return "".join(char for char in text if not is_invisible(char))
+
+
+@lru_cache(maxsize=4096)
+def _skeleton_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char).translate(HOMOGLYPHS)
+    return folded if len(folded) == 1 else char
+
+
+def skeleton(text: str) -> str:
+    """`text` with each character replaced by the one it imitates (full-width and compatibility forms,
+    look-alike letters), keeping length and offsets."""
+    if text.isascii():
+        return text
+    return "".join(_skeleton_char(char) for char in text)
