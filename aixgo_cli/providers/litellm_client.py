@@ -301,7 +301,7 @@ def map_error(
     """Our error for a litellm exception, with the key (in every spelling `scrub` knows) redacted from
     every copied word."""
     model = resolved.litellm_model
-    text = redact(str(exc), api_key)
+    text = redact(str(exc), api_key if api_key != KEYLESS_PLACEHOLDER else None)
     detail = _LITELLM_PREFIX.sub("", (scrub(text) if scrub is not None else text).strip())
     if len(detail) > _MAX_MESSAGE_CHARS:
         detail = detail[:_MAX_MESSAGE_CHARS] + "..."
