@@ -14,6 +14,7 @@ from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.secrets.chain import SecretResolver
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.secrets.references import referenced_names
 from aixgo_cli.store.sqlite_journal import SqliteJournal
 
 CASSETTE_SUFFIX = ".cassette.jsonl"
@@ -54,11 +55,14 @@ def build_model_client(
     Secrets are all resolved here, so a missing one stops the run with exit 3 before any request. A
     shipped example with a recorded cassette beside it replays that cassette when its key is missing.
     """
+    secrets = SecretResolver()
+    secrets.register_from_environment()
+    for name in referenced_names(workflow.raw):
+        secrets.get(name)  # registers each value found with the redaction filter, before anything is stored
     if replay is not None:
         if not replay.is_file():
             raise UserError(f"no cassette at {replay}", hint="record one first: aixgo run WORKFLOW --record FILE")
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=replay, scrub=redact), replay
-    secrets = SecretResolver()
     names = required_secrets(workflow)
     try:
         secrets.require_all(names)

@@ -81,6 +81,15 @@ class SecretResolver:
             raise self.missing_error([name])
         return found[0]
 
+    def register_from_environment(self, names: Iterable[str] = KNOWN_SECRET_NAMES) -> None:
+        """Register the values of these environment variables with the redaction filter, whether or not a
+        workflow uses them: a provider key in the environment must not be printed by a tool or a model
+        either. Reads the environment only (no keyring prompt)."""
+        for name in names:
+            value = self.env.get(name)
+            if value is not None:
+                self._redactor.register(value, name)
+
     def source_of(self, name: str) -> SourceLabel | None:
         """'env' or 'keyring' (whichever supplies the value), or None. Never the value itself."""
         found = self._lookup(check_name(name))

@@ -161,9 +161,11 @@ def test_a_service_with_its_own_endpoint_gets_no_key_it_does_not_name(cli: Cli, 
     env_key = "planted-env-openai-key-0042"
     env = {"OPENAI_API_KEY": env_key, "STUB_API_KEY": ""}
 
-    ran = cli.run("run", str(workflow), "--input", "hello", env=env)
+    ran = cli.run("run", str(workflow), "--input", f"hello {env_key}", env=env)
     assert ran.returncode == 0, ran.stderr  # a keyless local server needs no secret at all
-    assert ran.stdout == "stub: First: hello\n"
+    # A provider key in the environment is masked everywhere even when no workflow uses it.
+    assert ran.stdout == "stub: First: hello ***\n"
+    assert leaks(env_key, artefacts_of(files_under(cli.home), stderr=ran.stderr)) == []
 
     stub.script([{"status": 401}])  # the stub's 401 echoes the key it was presented
     refused = cli.run("run", str(workflow), "--input", "again", env=env)

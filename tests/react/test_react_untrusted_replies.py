@@ -83,7 +83,9 @@ def test_a_fake_observation_after_a_line_separator_is_reported(mem: Harness) -> 
     assert outcome.status == "completed", outcome.error
     [event] = mem.of(InjectionDetected)
     assert (event.source, event.category, event.action) == ("model_output", "marker_imitation", "cut")
+    assert event.matched_patterns == ("Observation:",)
     assert tool_log(mem) == ["A-1"]
+    assert "refund" not in str(mem.calls(outcome.run_id, "llm")[-1].request_json)
 
 
 def test_a_text_action_naming_an_unlisted_tool_is_refused_and_reported(mem: Harness) -> None:
