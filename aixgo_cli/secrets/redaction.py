@@ -28,7 +28,7 @@ import logging
 import re
 import threading
 import traceback
-from typing import Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from aixgo_cli.secrets.encodings import spellings
 
@@ -56,8 +56,31 @@ _SHAPES: Final[tuple[re.Pattern[str], ...]] = (
 )
 
 
-# One cheap search for any prefix above, so text with none of them (nearly all text) skips the eight subs.
-_ANY_SHAPE: Final = re.compile(r"sk-|xai-|gh[pousr]_|github_pat_|AKIA|ASIA|hf_|AIza|(?i:bearer)")
+# One cheap test for any prefix above, so text with none of them (nearly all text) skips the eight subs.
+# Substring tests run in C at memory speed; one regex alternation would try every branch at every position.
+_LITERAL_PREFIXES: Final = (
+    "sk-",
+    "xai-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "AKIA",
+    "ASIA",
+    "hf_",
+    "AIza",
+)
+
+
+def _maybe_shaped(text: str) -> bool:
+    return any(p in text for p in _LITERAL_PREFIXES) or "bearer" in text.lower()
+
+
+# The characters a credential shape's body is made of (the union of the classes above), for finding
+# where a token still being written begins.
+_TOKEN_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-"
 
 # The end of a text that may be the start of a credential shape still being written (streamed output):
 # a prefix followed by token characters up to the end, or a piece of a prefix.
@@ -97,13 +120,15 @@ class Redactor:
                 return
             self._values |= forms.exact
             self._caseless |= forms.caseless
-            # Longest first: the regex alternation takes the first branch that matches.
-            branches = [(v, re.escape(v)) for v in self._values]
-            branches += [(v, "(?i:" + re.escape(v) + ")") for v in self._caseless]
-            branches.sort(key=lambda b: (-len(b[0]), b[1]))
-            self._pattern = re.compile("|".join(b[1] for b in branches))
-            self._longest = max(len(b[0]) for b in branches)
-            self._multiline = any("\n" in b[0] for b in branches)
+            # One trie-shaped pattern per letter-case rule: a plain alternation of every spelling would be
+            # tried branch by branch at each position (dozens of spellings per secret), a trie once.
+            branches = [_trie_pattern(self._values)]
+            if self._caseless:
+                branches.append("(?i:" + _trie_pattern({v.lower() for v in self._caseless}) + ")")
+            self._pattern = re.compile("|".join(b for b in branches if b))
+            forms = self._values | self._caseless
+            self._longest = max(len(v) for v in forms)
+            self._multiline = any("\n" in v for v in forms)
 
     def clear(self) -> None:
         """Forget every registered value (for tests and long-lived embedders)."""
@@ -130,7 +155,7 @@ class Redactor:
         pattern = self._pattern  # one read: a concurrent register() swaps the whole object
         if pattern is not None:
             text = pattern.sub(MASK, text)
-        if shapes and _ANY_SHAPE.search(text):
+        if shapes and _maybe_shaped(text):
             for shape in _SHAPES:
                 text = shape.sub(lambda m: m.group(1) + MASK, text)
         return text
@@ -145,13 +170,21 @@ class Redactor:
         """
         pattern, longest = self._pattern, self._longest
         cut = len(text) - max(0, longest - 1)
+        line_start = text.rfind("\n") + 1
         if not self._multiline:
-            cut = max(cut, text.rfind("\n") + 1)
-        open_shape = _OPEN_SHAPE.search(text)
+            cut = max(cut, line_start)
+        # An open shape is the trailing run of token characters plus the prefix before it (a credential
+        # shape has no line break); searching only that end keeps this cheap for every streamed token.
+        trailing = len(text) - len(text.rstrip(_TOKEN_CHARS + "_"))
+        open_shape = _OPEN_SHAPE.search(text, max(line_start, len(text) - trailing - 16))
         if open_shape is not None:
             cut = min(cut, open_shape.start())
         cut = max(cut, 0)
-        patterns = [*_SHAPES, pattern] if pattern is not None else list(_SHAPES)
+        if cut >= len(text):
+            return len(text)  # nothing held back, so nothing can straddle the cut
+        patterns = [*_SHAPES] if _maybe_shaped(text) else []
+        if pattern is not None:
+            patterns.append(pattern)
         moved = True
         while moved:
             moved = False
@@ -176,6 +209,35 @@ class Redactor:
         if isinstance(obj, tuple):
             return tuple(self._redact_any(v) for v in obj)
         return obj
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """A regex matching any of `words`, longest first, shaped as a trie (shared prefixes written once)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # the end of a word
+
+    def render(node: dict[str, Any]) -> str:
+        parts: list[str] = []
+        while True:  # a chain of single letters is written out without recursing (long secrets)
+            letters = sorted(k for k in node if k)
+            if len(letters) == 1 and "" not in node:
+                parts.append(re.escape(letters[0]))
+                node = node[letters[0]]
+                continue
+            break
+        if not letters:
+            return "".join(parts)
+        options = [re.escape(letter) + render(node[letter]) for letter in letters]
+        body = options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+        if "" in node:  # a word ends here, but a longer one may go on: the greedy `?` prefers the longer
+            body = "(?:" + body + ")?"
+        return "".join(parts) + body
+
+    return render(trie)
 
 
 _DEFAULT = Redactor()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 from aixgo_cli.secrets.redaction import Redactor, default_redactor
 
@@ -50,6 +50,10 @@ class RedactingStream(io.TextIOBase):
                 ready, self._pending = self._pending, ""
                 self.target.write(self._redactor.redact(ready))
             self.target.flush()
+
+    def reconfigure(self, **options: Any) -> None:
+        """Reconfigure the wrapped stream (encoding errors, line buffering); the filter stays in place."""
+        self.target.reconfigure(**options)  # type: ignore[attr-defined]
 
     def writable(self) -> bool:
         return True
