@@ -17,11 +17,8 @@ would also occur in ordinary text by chance.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import quote, quote_plus
 
 MIN_DERIVED_LENGTH: Final = 8
 
@@ -34,6 +31,9 @@ class Spellings:
 
 def spellings(value: str, *, min_length: int) -> Spellings:
     """The raw value and its encoded forms (see the module docstring)."""
+    import json  # deferred: the filter is imported by every command, `aixgo --help` included
+    from urllib.parse import quote, quote_plus
+
     data = value.encode("utf-8")
     plain = {
         value,
@@ -64,6 +64,8 @@ def spellings(value: str, *, min_length: int) -> Spellings:
 def _base64_cores(data: bytes) -> list[str]:
     """For each byte alignment, the base64 characters that only the value's own bits decide, in the
     standard and the URL-safe alphabet."""
+    import base64
+
     cores: list[str] = []
     for offset in range(3):
         encoded = base64.b64encode(bytes(offset) + data).decode("ascii")

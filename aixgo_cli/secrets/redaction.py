@@ -126,9 +126,9 @@ class Redactor:
             if self._caseless:
                 branches.append("(?i:" + _trie_pattern({v.lower() for v in self._caseless}) + ")")
             self._pattern = re.compile("|".join(b for b in branches if b))
-            forms = self._values | self._caseless
-            self._longest = max(len(v) for v in forms)
-            self._multiline = any("\n" in v for v in forms)
+            every = self._values | self._caseless
+            self._longest = max(len(v) for v in every)
+            self._multiline = any("\n" in v for v in every)
 
     def clear(self) -> None:
         """Forget every registered value (for tests and long-lived embedders)."""
