@@ -161,7 +161,8 @@ def resolve_service(service: Mapping[str, Any]) -> ResolvedModel:
     # A key goes only where the workflow names it: a service with its own endpoint gets no key unless
     # it names one (`api_key_secret`), never the provider's conventional key, which belongs to the
     # provider's own endpoint. Such a service without a secret is keyless (a local server).
-    secret = service.get("api_key_secret") or (None if api_base else resolved.api_key_secret_name)
+    named = service.get("api_key_secret") or config.get("token_secret")  # `config.token_secret`: the Go form
+    secret = named or (None if api_base else resolved.api_key_secret_name)
     return ResolvedModel(
         litellm_model=resolved.litellm_model,
         api_base=str(api_base).rstrip("/") if api_base else None,
