@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from aixgo_cli.agents.base import as_text
 from aixgo_cli.engine.runner import Runner, RunOutcome
@@ -67,7 +67,7 @@ def open_events(target: str | None) -> TextIO | None:
     if target == "-":
         return sys.stdout
     try:
-        return Path(target).open("a", encoding="utf-8")
+        return cast(TextIO, RedactingStream(Path(target).open("a", encoding="utf-8")))  # filtered like stdout
     except OSError as exc:
         raise UserError(f"--events {target}: {exc.strerror}", hint="give a writable path, or - for stdout") from None
 

@@ -235,3 +235,27 @@ agents:
     assert not (cli.workdir / "notes.txt").exists()
     assert (cli.workdir / "helper.py").read_text(encoding="utf-8") == "VALUE = 1\n"
     assert Path(workflow).read_text(encoding="utf-8") == text
+
+
+def test_a_provider_error_echoing_the_key_in_any_encoding_leaks_nowhere(cli: Cli, stub: StubModelServer) -> None:
+    workflow = cli.write(
+        "one.yaml", CHAIN.format(service=stub_service(stub, "PLANTED_KEY")).split("  - name: second")[0]
+    )
+    data = KEY.encode()
+    echoed = " ".join(
+        [
+            f"https://api.example/v1?key={quote(KEY, safe='')}",
+            json.dumps({"key": KEY}),
+            base64.b64encode(b"user:" + data).decode(),
+            data.hex(),
+            "".join(f"%{b:02x}" for b in data),
+        ]
+    )
+    stub.script([{"status": 400, "message": f"bad request: {echoed}"}])
+    events = cli.workdir / "events.jsonl"
+
+    done = cli.run("run", str(workflow), "--input", "x", "--events", str(events), "--debug", env={"PLANTED_KEY": KEY})
+
+    assert done.returncode == 1, done.stderr
+    assert "bad request: https://api.example/v1?key=***" in done.stderr
+    assert leaks(KEY, artefacts_of(files_under(cli.home, events), stdout=done.stdout, stderr=done.stderr)) == []
