@@ -130,13 +130,11 @@ class _Loop:
             return None
         self.messages.append(ChatMessage(role="assistant", content=response.content, tool_calls=response.tool_calls))
         for call in response.tool_calls:
-            if call.name in self.names:
-                result = self.inv.tools.call(call.name, call.arguments_json)
-                self.steps.append(Step(call.name, call.arguments_json, result))
-            else:  # never run, and never offered to the approval prompt: the model asked for a tool it lacks
-                result = "error: " + text_protocol.unlisted_tool_error(call.name, self.names)
+            if call.name not in self.names:  # the tool gateway refuses it; it is reported as a detection too
                 report_unlisted_tool(self.inv, call.name)
+            result = self.inv.tools.call(call.name, call.arguments_json)
             self.messages.append(ChatMessage(role="tool", content=result, tool_call_id=call.id, name=call.name))
+            self.steps.append(Step(call.name, call.arguments_json, result))
         self._after_tools(FINAL_NOW_NATIVE)
         return None
 

@@ -10,7 +10,7 @@ from tests.react.react_helpers import QUESTION, act, final, setup, tool_log
 
 from aixgo_cli.agents.react_text import parse_turn, quote_markers
 from aixgo_cli.engine.runner import RunParams
-from aixgo_cli.events import InjectionDetected
+from aixgo_cli.events import InjectionDetected, ToolCalled
 from aixgo_cli.security.prompt_injection import detect
 from aixgo_cli.testing.fake_client import ScriptedClient
 
@@ -113,7 +113,7 @@ def test_a_native_call_to_an_unlisted_tool_is_refused_and_reported(mem: Harness)
     assert (event.category, event.action) == ("unlisted_tool_call", "refused")
     tool_reply = client.requests[1].messages[-1]
     assert tool_reply.role == "tool" and "no tool named 'delete_everything'" in (tool_reply.content or "")
-    assert mem.calls(outcome.run_id, "tool") == []  # never reached the tool gateway
+    assert [(e.tool, e.ok) for e in mem.of(ToolCalled)] == [("delete_everything", False)]  # refused, not run
 
 
 GUIDED = """\
