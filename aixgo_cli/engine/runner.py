@@ -136,7 +136,7 @@ class Runner:
                     hint=f"resume it without --answer: aixgo resume {run.run_id}",
                 )
             for call in pending:
-                self.journal.complete_call(run.run_id, call.call_key, json.dumps({"answer": answer}))
+                self.journal.complete_call(run.run_id, call.call_key, redact(json.dumps({"answer": answer})))
         templates = _compiled_templates(workflow)
         self.journal.update_run(run.run_id, params_json=params.to_json())  # new limits hold for later resumes
         return self._drive(run.run_id, workflow, params, templates, resumed=True)
