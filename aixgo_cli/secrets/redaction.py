@@ -28,69 +28,15 @@ import logging
 import re
 import threading
 import traceback
-from typing import Any, Final, TypeVar, cast
+from typing import Final, TypeVar, cast
 
 from aixgo_cli.secrets.encodings import spellings
+from aixgo_cli.secrets.patterns import OPEN_SHAPE, SHAPES, TOKEN_CHARS, maybe_shaped, trie_pattern
 
 MASK: Final = "***"
 MIN_SECRET_LENGTH: Final = 4
 
 T = TypeVar("T")
-
-# Group 1 of each pattern is the prefix kept in the output. The look-behinds keep them from firing inside
-# longer words.
-_SHAPES: Final[tuple[re.Pattern[str], ...]] = (
-    # OpenAI / Anthropic / DeepSeek style: sk-..., sk-proj-..., sk-ant-...
-    re.compile(r"(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9_-]{8,}"),
-    re.compile(r"(?<![A-Za-z0-9_-])(xai-)[A-Za-z0-9_-]{8,}"),
-    # GitHub tokens: classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained.
-    re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{16,}"),
-    re.compile(r"(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{20,}"),
-    # AWS access key ids (long-lived and temporary).
-    re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
-    re.compile(r"(?<![A-Za-z0-9_])(hf_)[A-Za-z0-9]{16,}"),
-    # Google API keys (Gemini).
-    re.compile(r"(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{30,}"),
-    # HTTP Authorization values of any shape. Requiring a digit spares prose such as "bearer token".
-    re.compile(r"(?i)\b(bearer\s+)(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{8,}"),
-)
-
-
-# One cheap test for any prefix above, so text with none of them (nearly all text) skips the eight subs.
-# Substring tests run in C at memory speed; one regex alternation would try every branch at every position.
-_LITERAL_PREFIXES: Final = (
-    "sk-",
-    "xai-",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "AKIA",
-    "ASIA",
-    "hf_",
-    "AIza",
-)
-
-
-def _maybe_shaped(text: str) -> bool:
-    return any(p in text for p in _LITERAL_PREFIXES) or "bearer" in text.lower()
-
-
-# The characters a credential shape's body is made of (the union of the classes above), for finding
-# where a token still being written begins.
-_TOKEN_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-"
-
-# The end of a text that may be the start of a credential shape still being written (streamed output):
-# a prefix followed by token characters up to the end, or a piece of a prefix.
-_SHAPE_PREFIXES: Final = ("sk-", "xai-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "ASIA", "hf_")
-_PARTIALS: Final = sorted({p[:i] for p in (*_SHAPE_PREFIXES, "AIza", "bearer ") for i in range(1, len(p) + 1)}, key=len)
-_OPEN_SHAPE: Final = re.compile(
-    r"(?:(?:sk-|xai-|gh[pousr]_|github_pat_|AKIA|ASIA|hf_|AIza|(?i:bearer\s+))[A-Za-z0-9._~+/=-]*|(?i:"
-    + "|".join(re.escape(p) for p in reversed(_PARTIALS))
-    + r"))\Z"
-)
 
 
 class Redactor:
@@ -122,9 +68,9 @@ class Redactor:
             self._caseless |= forms.caseless
             # One trie-shaped pattern per letter-case rule: a plain alternation of every spelling would be
             # tried branch by branch at each position (dozens of spellings per secret), a trie once.
-            branches = [_trie_pattern(self._values)]
+            branches = [trie_pattern(self._values)]
             if self._caseless:
-                branches.append("(?i:" + _trie_pattern({v.lower() for v in self._caseless}) + ")")
+                branches.append("(?i:" + trie_pattern({v.lower() for v in self._caseless}) + ")")
             self._pattern = re.compile("|".join(b for b in branches if b))
             every = self._values | self._caseless
             self._longest = max(len(v) for v in every)
@@ -155,8 +101,8 @@ class Redactor:
         pattern = self._pattern  # one read: a concurrent register() swaps the whole object
         if pattern is not None:
             text = pattern.sub(MASK, text)
-        if shapes and _maybe_shaped(text):
-            for shape in _SHAPES:
+        if shapes and maybe_shaped(text):
+            for shape in SHAPES:
                 text = shape.sub(lambda m: m.group(1) + MASK, text)
         return text
 
@@ -175,14 +121,14 @@ class Redactor:
             cut = max(cut, line_start)
         # An open shape is the trailing run of token characters plus the prefix before it (a credential
         # shape has no line break); searching only that end keeps this cheap for every streamed token.
-        trailing = len(text) - len(text.rstrip(_TOKEN_CHARS + "_"))
-        open_shape = _OPEN_SHAPE.search(text, max(line_start, len(text) - trailing - 16))
+        trailing = len(text) - len(text.rstrip(TOKEN_CHARS + "_"))
+        open_shape = OPEN_SHAPE.search(text, max(line_start, len(text) - trailing - 16))
         if open_shape is not None:
             cut = min(cut, open_shape.start())
         cut = max(cut, 0)
         if cut >= len(text):
             return len(text)  # nothing held back, so nothing can straddle the cut
-        patterns = [*_SHAPES] if _maybe_shaped(text) else []
+        patterns = [*SHAPES] if maybe_shaped(text) else []
         if pattern is not None:
             patterns.append(pattern)
         moved = True
@@ -209,35 +155,6 @@ class Redactor:
         if isinstance(obj, tuple):
             return tuple(self._redact_any(v) for v in obj)
         return obj
-
-
-def _trie_pattern(words: set[str]) -> str:
-    """A regex matching any of `words`, longest first, shaped as a trie (shared prefixes written once)."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}  # the end of a word
-
-    def render(node: dict[str, Any]) -> str:
-        parts: list[str] = []
-        while True:  # a chain of single letters is written out without recursing (long secrets)
-            letters = sorted(k for k in node if k)
-            if len(letters) == 1 and "" not in node:
-                parts.append(re.escape(letters[0]))
-                node = node[letters[0]]
-                continue
-            break
-        if not letters:
-            return "".join(parts)
-        options = [re.escape(letter) + render(node[letter]) for letter in letters]
-        body = options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
-        if "" in node:  # a word ends here, but a longer one may go on: the greedy `?` prefers the longer
-            body = "(?:" + body + ")?"
-        return "".join(parts) + body
-
-    return render(trie)
 
 
 _DEFAULT = Redactor()
