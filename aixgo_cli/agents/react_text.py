@@ -18,8 +18,9 @@ shape and never lets the model speak for aixgo:
 
 Markers are recognised at the start of a line, in any letter case, also when wrapped in Markdown bold
 (`**Action:**`). A line starts after any Unicode line break (`\\r`, U+0085, U+2028...), not only `\\n`;
-invisible characters are dropped and look-alike or full-width letters count as the letters they
-imitate (`security.unicode_text`), so a marker cannot be disguised. A reply with neither an action
+invisible characters inside or around a marker are ignored, and look-alike or full-width letters count
+as the letters they imitate (`security.unicode_text`), so a marker cannot be disguised. The reply itself
+is kept as written. A reply with neither an action
 nor a final answer gets a format reminder.
 """
 
@@ -32,13 +33,22 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from aixgo_cli.providers.types import ToolSpec
-from aixgo_cli.security.unicode_text import plain_lines, skeleton
+from aixgo_cli.security.unicode_text import skeleton
 
-# Matched against `skeleton(text)` (look-alike and full-width letters folded, same offsets) of text whose
-# line breaks `plain_lines` has made `\n`: `[^\S\n]` is any blank, Unicode spaces included.
+
+def _word(text: str) -> str:
+    """A regex for `text` in which invisible characters (`INVISIBLE` in a skeleton) may sit anywhere and
+    a space stands for any run of blanks."""
+    gap = "\x00*"
+    parts = [r"(?:[^\S\n]|\x00)+" if char == " " else re.escape(char) for char in text]
+    return gap.join(parts)
+
+
+_NAMES = "|".join(_word(name) for name in ("thought", "action input", "action", "observation", "final answer"))
+# Matched against `skeleton(text)`: the same offsets as the text, every line break a `\n`, look-alike and
+# full-width letters folded, invisible characters NUL. `[^\S\n]` is any blank, Unicode spaces included.
 MARKER = re.compile(
-    r"^(?:[^\S\n]|[>*_#])*(thought|action[^\S\n]+input|action|observation|final[^\S\n]+answer)"
-    r"(?:[^\S\n]|[*_])*:(?:[^\S\n]|[*_])*",
+    rf"^(?:[^\S\n]|[>*_#\x00])*({_NAMES})(?:[^\S\n]|[*_\x00])*:(?:[^\S\n]|[*_\x00])*",
     re.IGNORECASE | re.MULTILINE,
 )
 _FENCE = re.compile(r"^```[A-Za-z]*[ \t]*\n?(.*?)\n?```", re.DOTALL)
@@ -70,14 +80,14 @@ class _Marker:
 
 
 def markers(text: str) -> list[_Marker]:
-    """The marker lines of `text` (already through `plain_lines`), found in its skeleton."""
-    return [_Marker(" ".join(m.group(1).lower().split()), m.start(), m.end()) for m in MARKER.finditer(skeleton(text))]
+    """The marker lines of `text`, found in its skeleton (so at any Unicode line start, disguised or not)."""
+    return [
+        _Marker(" ".join(m.group(1).replace("\x00", "").lower().split()), m.start(), m.end())
+        for m in MARKER.finditer(skeleton(text))
+    ]
 
 
 def parse_turn(text: str, allowed: Sequence[str]) -> ParsedTurn:
-    # Every Unicode line break becomes "\n" and invisible characters go, so that no marker line hides
-    # behind a "\r", a U+2028 or a zero-width space; the normalised reply is what the loop keeps.
-    text = plain_lines(text)
     found = markers(text)
     imitation: list[str] = []
     first_observation = next((i for i, m in enumerate(found) if m.name == "observation"), None)
@@ -98,7 +108,9 @@ def _segment(text: str, found: list[_Marker], index: int) -> str:
 
 
 EXPECTED = 'write Action Input as one JSON object, e.g. Action Input: {"name": "value"}'
-_INLINE_MARKER = re.compile(r"\b(observation|thought|final\s+answer)\s*:", re.IGNORECASE)
+_INLINE_MARKER = re.compile(
+    r"\b(" + "|".join(_word(w) for w in ("observation", "thought", "final answer")) + r")[\s\x00]*:", re.IGNORECASE
+)
 
 
 def _after(found: list[_Marker], index: int) -> tuple[list[str], int]:
@@ -281,9 +293,10 @@ def observation(result: str, extra: Sequence[str] = ()) -> str:
 
 def quote_markers(result: str) -> tuple[str, tuple[str, ...]]:
     """A tool result with marker lines neutralised (prefixed with '| '), and the markers found."""
-    result = plain_lines(result)
-    found = sorted({_label(m.name) for m in markers(result)})
-    if not found:
+    found_markers = markers(result)
+    if not found_markers:
         return result, ()
-    lines = [("| " + line) if MARKER.match(skeleton(line)) else line for line in result.split("\n")]
-    return "\n".join(lines), tuple(found)
+    # Each marker line gets "| " in front, wherever the line starts (after any kind of line break).
+    starts = sorted({m.start for m in found_markers})
+    pieces = [result[a:b] for a, b in zip([0, *starts], [*starts, len(result)], strict=True)]
+    return "| ".join(pieces), tuple(sorted({_label(m.name) for m in found_markers}))

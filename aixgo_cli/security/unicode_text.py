@@ -8,9 +8,11 @@ tag characters: the whole Unicode category Cf, plus a few fillers) split a keywo
 matches. Letters can be spelled with full-width or other compatibility forms, or with Cyrillic and Greek
 look-alikes.
 
-`plain_lines` rewrites every line break to `\\n` and removes invisible characters: the text it returns is
-what the caller keeps and parses. `skeleton` maps each character to the ASCII letter it imitates, one
-character for one, so a match found in the skeleton has the same offsets in the text.
+`plain_lines` rewrites every line break to `\\n` and removes invisible characters, for screening that
+only needs a verdict. `skeleton` keeps offsets instead, for a parser that must cut the original text
+where it found something: one character for one, every line break becomes `\\n` (so `\\r\\n` reads as two
+line ends, harmless for finding line starts), every invisible character becomes `INVISIBLE` (NUL, which
+patterns then allow anywhere inside a word), and every other character the letter it imitates.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from functools import lru_cache
 from typing import Final
 
 _LINE_BREAKS: Final = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+LINE_BREAK_CHARS: Final = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+INVISIBLE: Final = "\x00"
 # Invisible characters outside category Cf: combining grapheme joiner, Hangul fillers, Mongolian
 # variation selectors, and the variation selectors.
 _OTHER_INVISIBLE: Final = frozenset(
@@ -50,13 +54,18 @@ def plain_lines(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _skeleton_char(char: str) -> str:
+    if char in LINE_BREAK_CHARS:
+        return "\n"
+    if char == INVISIBLE or is_invisible(char):
+        return INVISIBLE
     folded = unicodedata.normalize("NFKC", char).translate(HOMOGLYPHS)
-    return folded if len(folded) == 1 else char
+    return folded if len(folded) == 1 and folded not in LINE_BREAK_CHARS else char
 
 
 def skeleton(text: str) -> str:
-    """`text` with each character replaced by the one it imitates (full-width and compatibility forms,
-    look-alike letters), keeping length and offsets."""
-    if text.isascii():
+    """`text` with each character replaced by the one it imitates, keeping length and offsets: line
+    breaks as `\\n`, invisible characters as `INVISIBLE`, full-width, compatibility and look-alike forms
+    as the letters they imitate."""
+    if text.isascii() and not any(char in "\r\x0b\x0c\x1c\x1d\x1e\x00" for char in text):
         return text
     return "".join(_skeleton_char(char) for char in text)
