@@ -25,6 +25,7 @@ from typing import Final
 _LINE_BREAKS: Final = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 LINE_BREAK_CHARS: Final = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 INVISIBLE: Final = "\x00"
+_ASCII_SPECIAL: Final = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x00]")  # ASCII that `skeleton` rewrites
 # Invisible characters outside category Cf: combining grapheme joiner, Hangul fillers, Mongolian
 # variation selectors, and the variation selectors.
 _OTHER_INVISIBLE: Final = frozenset(
@@ -66,6 +67,6 @@ def skeleton(text: str) -> str:
     """`text` with each character replaced by the one it imitates, keeping length and offsets: line
     breaks as `\\n`, invisible characters as `INVISIBLE`, full-width, compatibility and look-alike forms
     as the letters they imitate."""
-    if text.isascii() and not any(char in "\r\x0b\x0c\x1c\x1d\x1e\x00" for char in text):
+    if text.isascii() and not _ASCII_SPECIAL.search(text):
         return text
     return "".join(_skeleton_char(char) for char in text)
