@@ -97,7 +97,8 @@ class InjectionDetected(UnitEvent):
     """Suspicious text met by an agent, and what was done about it (never the text itself).
 
     `source`: `input` (the agent's input), `model_output` (the model imitated the loop's own markers) or
-    `tool_result` (a tool's result did). `action`: `wrapped` (fenced as data), `cut` (dropped, not
+    `tool_result` (a tool's result did). `action`: `wrapped` (fenced as data), `refused` (a call to a tool
+    the agent lacks, category `unlisted_tool_call`, not run), `cut` (dropped, not
     trusted) or `quoted` (kept, with its marker lines neutralised).
     """
 

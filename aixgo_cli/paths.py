@@ -18,3 +18,8 @@ def data_home() -> Path:
 
 def default_db_path() -> Path:
     return data_home() / "runs.db"
+
+
+def workspaces_dir() -> Path:
+    """Where each run gets its own directory for the file tools (`workspaces/RUN_ID`)."""
+    return data_home() / "workspaces"

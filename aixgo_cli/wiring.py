@@ -17,11 +17,12 @@ from aixgo_cli.providers.types import ChatRequest, ChatResponse
 from aixgo_cli.secrets.chain import SecretResolver
 from aixgo_cli.secrets.command_source import CommandSource
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.secrets.references import referenced_names
 from aixgo_cli.security.audit import AuditLog, AuditSink, NoAudit
 from aixgo_cli.store.sqlite_journal import SqliteJournal
 from aixgo_cli.tools.base import ToolContext
 from aixgo_cli.tools.mcp_source import McpTools, server_secret_names
-from aixgo_cli.tools.sources import SourceFactory, ToolSources, WorkflowTools
+from aixgo_cli.tools.sources import SourceFactory, ToolSources, WorkflowTools, run_tool_context
 
 CASSETTE_SUFFIX = ".cassette.jsonl"
 
@@ -83,8 +84,8 @@ class RunServices:
             self._resolved.append(name)
         return value
 
-    def tool_sources(self, workflow: Workflow) -> ToolSources:
-        context = ToolContext(workflow.base_dir, self.resolve_secret)
+    def tool_sources(self, workflow: Workflow, run_workspace: Path | None = None) -> ToolSources:
+        context = run_tool_context(workflow, self.resolve_secret, run_workspace)
         return ToolSources([factory(workflow, context) for factory in TOOL_SOURCES])
 
     def audit_for(self, run_id: str, workflow: Workflow) -> AuditSink:
@@ -136,11 +137,14 @@ def build_model_client(
     Secrets are all resolved here, so a missing one stops the run with exit 3 before any request. A
     shipped example with a recorded cassette beside it replays that cassette when its key is missing.
     """
+    secrets = secrets if secrets is not None else secret_resolver(workflow)
+    secrets.register_from_environment()
+    for name in referenced_names(workflow.raw):
+        secrets.get(name)  # registers each value found with the redaction filter, before anything is stored
     if replay is not None:
         if not replay.is_file():
             raise UserError(f"no cassette at {replay}", hint="record one first: aixgo run WORKFLOW --record FILE")
-        return build_client(lambda name: "", workflow.model_services.values(), replay_from=replay), replay
-    secrets = secrets if secrets is not None else secret_resolver(workflow)
+        return build_client(lambda name: "", workflow.model_services.values(), replay_from=replay, scrub=redact), replay
     names = required_secrets(workflow)
     try:
         secrets.require_all(names)
@@ -151,8 +155,15 @@ def build_model_client(
         missing = [n for n in names if secrets.get(n) is None]
         if on_auto_replay is not None:
             on_auto_replay(missing, cassette)
-        return build_client(lambda name: "", workflow.model_services.values(), replay_from=cassette), cassette
-    client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record)
+        client = build_client(
+            lambda name: "",
+            workflow.model_services.values(),
+            replay_from=cassette,
+            scrub=redact,
+            missing_secrets=missing,
+        )
+        return client, cassette
+    client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record, scrub=redact)
     if names or _calls_models(workflow):
         # Import LiteLLM (2-5 s with what its first call imports) now, before the run's clock starts,
         # so that neither the time limit nor the first call's and first step's durations include it.

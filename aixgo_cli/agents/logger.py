@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from aixgo_cli.agents.base import Invocation, as_text
 from aixgo_cli.errors import RunInterrupted
+from aixgo_cli.secrets.redaction import redact
 
 _write_lock = threading.Lock()
 
@@ -58,6 +59,7 @@ def _write(config: Mapping[str, Any], line: str, extras: Mapping[str, Any]) -> s
     sink = str(config.get("sink", "stdout"))
     if sink == "stdout" and extras.get("stdout_reserved"):
         sink = "stderr"  # `--json` promises one JSON object on stdout and nothing else
+    line = redact(line)  # a file sink is not behind the CLI's filtered streams
     with _write_lock:
         if sink == "file":
             path = Path(str(config["path"]))

@@ -29,7 +29,7 @@ from aixgo_cli.agents import react_text as text_protocol
 from aixgo_cli.agents.base import Invocation
 from aixgo_cli.agents.prompts import chat_request, initial_messages
 from aixgo_cli.agents.react_guided import Step, verify
-from aixgo_cli.agents.react_screening import FENCE_NOTE, report_markers, screen_input
+from aixgo_cli.agents.react_screening import FENCE_NOTE, report_markers, report_unlisted_tool, screen_input
 from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, feedback, reply_problems
 from aixgo_cli.config.model import AgentSpec
 from aixgo_cli.errors import RunError
@@ -38,6 +38,7 @@ from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse
 DEFAULT_MAX_ITERATIONS = 8
 GUIDED_DEFAULT_MAX_ITERATIONS = 5
 FINAL_NOW_NATIVE = "You have enough information. Give your final answer now, without calling a tool."
+NO_MORE_TOOLS_NATIVE = "Your tool calls were not run: no more tool calls are allowed."
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,18 @@ class _Loop:
         if not response.tool_calls:
             content = response.content or ""
             return _Answer(content, content, response, request.max_tokens)
+        if self.final_only:
+            # Guided mode asked for the final answer only; `tool_choice: none` is a request that a model or
+            # server may ignore, so tool calls in the reply are not run. The reply is kept as text only
+            # (a tool call left without a result is refused by some providers) and the model asked again.
+            self.messages.append(ChatMessage(role="assistant", content=response.content or "(tool calls refused)"))
+            self.messages.append(ChatMessage(role="user", content=f"{NO_MORE_TOOLS_NATIVE} {FINAL_NOW_NATIVE}"))
+            return None
         self.messages.append(ChatMessage(role="assistant", content=response.content, tool_calls=response.tool_calls))
         per_turn = self.inv.workflow.limits.max_tool_calls_per_turn
         for index, call in enumerate(response.tool_calls):
+            if call.name not in self.names:  # the tool gateway refuses it; it is reported as a detection too
+                report_unlisted_tool(self.inv, call.name)
             # Every call gets an answer (providers require one per call id); those over the bound are refused.
             result = self.inv.tools.call(call.name, call.arguments_json) if index < per_turn else _over_turn(per_turn)
             self.messages.append(ChatMessage(role="tool", content=result, tool_call_id=call.id, name=call.name))
@@ -138,6 +148,8 @@ class _Loop:
         response = self._complete(request)
         turn = text_protocol.parse_turn(response.content or "", self.names)
         report_markers(self.inv, "model_output", turn.imitation, action="cut")
+        if turn.unlisted and turn.tool is not None:
+            report_unlisted_tool(self.inv, turn.tool)
         if turn.kind == "final":
             return _Answer(turn.answer or "", turn.kept, response, request.max_tokens)
         self.messages.append(ChatMessage(role="assistant", content=turn.kept or "(empty reply)"))

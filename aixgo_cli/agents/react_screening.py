@@ -77,3 +77,10 @@ def report_markers(invocation: Invocation, source: str, markers: Sequence[str], 
     if markers:
         detection = Detection(True, 1.0, "marker_imitation", tuple(markers))
         report(invocation, source, detection, action=action)
+
+
+def report_unlisted_tool(invocation: Invocation, tool: str) -> None:
+    """A model's call to a tool the agent was not given: refused, and reported like injected text, since
+    a name the agent never offered usually comes from text the model read."""
+    detection = Detection(True, 1.0, "unlisted_tool_call", (f"call to unlisted tool '{tool[:80]}'",))
+    report(invocation, "model_output", detection, action="refused")

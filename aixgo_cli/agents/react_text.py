@@ -17,7 +17,11 @@ shape and never lets the model speak for aixgo:
   marker after it is imitation, cut and reported).
 
 Markers are recognised at the start of a line, in any letter case, also when wrapped in Markdown bold
-(`**Action:**`). A reply with neither an action nor a final answer gets a format reminder.
+(`**Action:**`). A line starts after any Unicode line break (`\\r`, U+0085, U+2028...), not only `\\n`;
+invisible characters inside or around a marker are ignored, and look-alike or full-width letters count
+as the letters they imitate (`security.unicode_text`), so a marker cannot be disguised. The reply itself
+is kept as written. A reply with neither an action
+nor a final answer gets a format reminder.
 """
 
 from __future__ import annotations
@@ -29,9 +33,22 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from aixgo_cli.providers.types import ToolSpec
+from aixgo_cli.security.unicode_text import skeleton
 
+
+def _word(text: str) -> str:
+    """A regex for `text` in which invisible characters (`INVISIBLE` in a skeleton) may sit anywhere and
+    a space stands for any run of blanks."""
+    gap = "\x00*"
+    parts = [r"(?:[^\S\n]|\x00)+" if char == " " else re.escape(char) for char in text]
+    return gap.join(parts)
+
+
+_NAMES = "|".join(_word(name) for name in ("thought", "action input", "action", "observation", "final answer"))
+# Matched against `skeleton(text)`: the same offsets as the text, every line break a `\n`, look-alike and
+# full-width letters folded, invisible characters NUL. `[^\S\n]` is any blank, Unicode spaces included.
 MARKER = re.compile(
-    r"^[ \t>*_#]*(thought|action[ \t]+input|action|observation|final[ \t]+answer)[ \t*_]*:[ \t*_]*",
+    rf"^(?:[^\S\n]|[>*_#\x00])*({_NAMES})(?:[^\S\n]|[*_\x00])*:(?:[^\S\n]|[*_\x00])*",
     re.IGNORECASE | re.MULTILINE,
 )
 _FENCE = re.compile(r"^```[A-Za-z]*[ \t]*\n?(.*?)\n?```", re.DOTALL)
@@ -52,6 +69,7 @@ class ParsedTurn:
     repairs: tuple[str, ...] = ()
     imitation: tuple[str, ...] = ()  # loop markers the model wrote where only aixgo may
     extra_actions: int = 0
+    unlisted: bool = False  # the action names a tool the agent does not have (refused and reported)
 
 
 @dataclass(frozen=True)
@@ -62,7 +80,11 @@ class _Marker:
 
 
 def markers(text: str) -> list[_Marker]:
-    return [_Marker(" ".join(m.group(1).lower().split()), m.start(), m.end()) for m in MARKER.finditer(text)]
+    """The marker lines of `text`, found in its skeleton (so at any Unicode line start, disguised or not)."""
+    return [
+        _Marker(" ".join(m.group(1).replace("\x00", "").lower().split()), m.start(), m.end())
+        for m in MARKER.finditer(skeleton(text))
+    ]
 
 
 def parse_turn(text: str, allowed: Sequence[str]) -> ParsedTurn:
@@ -86,7 +108,9 @@ def _segment(text: str, found: list[_Marker], index: int) -> str:
 
 
 EXPECTED = 'write Action Input as one JSON object, e.g. Action Input: {"name": "value"}'
-_INLINE_MARKER = re.compile(r"\b(observation|thought|final\s+answer)\s*:", re.IGNORECASE)
+_INLINE_MARKER = re.compile(
+    r"\b(" + "|".join(_word(w) for w in ("observation", "thought", "final answer")) + r")[\s\x00]*:", re.IGNORECASE
+)
 
 
 def _after(found: list[_Marker], index: int) -> tuple[list[str], int]:
@@ -118,7 +142,7 @@ def _action(text: str, found: list[_Marker], index: int, imitation: list[str], a
         return ParsedTurn("action", text[:end].strip(), tool=tool, error=missing, imitation=tuple(imitation))
     raw = _segment(text, found, index + 1)
     arguments, used, repairs, problem = parse_arguments(raw)
-    if _INLINE_MARKER.search(raw[used:]):
+    if _INLINE_MARKER.search(skeleton(raw[used:])):
         imitation.append("text after the Action Input")
     turn = ParsedTurn(
         "action",
@@ -129,10 +153,14 @@ def _action(text: str, found: list[_Marker], index: int, imitation: list[str], a
         extra_actions=extra,
     )
     if tool not in allowed:
-        return replace(turn, error=f"there is no tool named '{tool}'; the tools are: {', '.join(allowed) or 'none'}")
+        return replace(turn, error=unlisted_tool_error(tool, allowed), unlisted=True)
     if arguments is None:
         return replace(turn, error=problem)
     return replace(turn, arguments_json=json.dumps(arguments, ensure_ascii=False))
+
+
+def unlisted_tool_error(tool: str, allowed: Sequence[str]) -> str:
+    return f"there is no tool named '{tool}'; the tools are: {', '.join(allowed) or 'none'}"
 
 
 def _tool_name(segment: str) -> str:
@@ -265,8 +293,10 @@ def observation(result: str, extra: Sequence[str] = ()) -> str:
 
 def quote_markers(result: str) -> tuple[str, tuple[str, ...]]:
     """A tool result with marker lines neutralised (prefixed with '| '), and the markers found."""
-    found = sorted({_label(m.name) for m in markers(result)})
-    if not found:
+    found_markers = markers(result)
+    if not found_markers:
         return result, ()
-    lines = [("| " + line) if MARKER.match(line) else line for line in result.split("\n")]
-    return "\n".join(lines), tuple(found)
+    # Each marker line gets "| " in front, wherever the line starts (after any kind of line break).
+    starts = sorted({m.start for m in found_markers})
+    pieces = [result[a:b] for a, b in zip([0, *starts], [*starts, len(result)], strict=True)]
+    return "| ".join(pieces), tuple(sorted({_label(m.name) for m in found_markers}))

@@ -69,7 +69,28 @@ _register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code; the only place errors become text and numbers."""
+    """Run the CLI and return its exit code, with stdout and stderr behind the secret filter: every
+    sink, whoever writes to it, shows only redacted text (see `secrets.stream`)."""
+    from contextlib import suppress
+
+    from aixgo_cli.secrets.stream import RedactingStream
+
+    original = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            # A reader that went away (BrokenPipeError) cannot be shown the rest anyway.
+            with suppress(BrokenPipeError, ValueError):
+                if isinstance(stream, RedactingStream):
+                    stream.drain()
+        sys.stdout, sys.stderr = original
+        _quiet_if_stdout_closed()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """Parse, delegate, and map errors to exit codes: the only place errors become text and numbers."""
     args = list(sys.argv[1:] if argv is None else argv)
     # --debug works anywhere on the line, not only before the command.
     state.debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
@@ -104,9 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "  hint: rerun with --debug for the traceback, and report it\n"
         )
         return int(ExitCode.STEP_FAILED)
-    code = int(result) if isinstance(result, int) else 0
-    _quiet_if_stdout_closed()
-    return code
+    return int(result) if isinstance(result, int) else 0
 
 
 def _tolerant_stdout() -> None:

@@ -150,10 +150,10 @@ def resume(
                 f"the workflow of run {run.run_id} is gone: {path}", hint="put the file back at that path to resume"
             )
         loaded = load_workflow(path)
-        params = limits.over(RunParams.from_json(run.params_json))
+        services = RunServices(loaded)
+        params = limits.over(RunParams.from_json(run.params_json, services.secrets.resolve))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        services = RunServices(loaded)
         client, replayed = build_model_client(
             loaded,
             replay=replay,

@@ -13,10 +13,10 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.text_files import decode_text, read_text_file
@@ -24,14 +24,17 @@ from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError, exit_code_for
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.secrets.stream import RedactingStream
 
 
 def read_input(spec: str | None, stdin: Callable[[], str]) -> Any:
-    """`--input TEXT`, `@FILE` or `-` (stdin)."""
+    """`--input TEXT`, `@FILE` or `-` (stdin, less the one line break that ends it, as `$(...)` in a shell
+    drops it: `echo text | aixgo run -i -` gives `text`)."""
     if spec is None:
         return None
     if spec == "-":
-        return stdin()
+        text = stdin()
+        return text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
     if spec.startswith("@"):
         return read_text_file(Path(spec[1:]), f"--input {spec}", "give a readable file after @, or the text itself")
     return spec
@@ -76,7 +79,7 @@ def open_events(target: str | None) -> TextIO | None:
     if target == "-":
         return sys.stdout
     try:
-        return Path(target).open("a", encoding="utf-8")
+        return cast(TextIO, RedactingStream(Path(target).open("a", encoding="utf-8")))  # filtered like stdout
     except OSError as exc:
         raise UserError(f"--events {target}: {exc.strerror}", hint="give a writable path, or - for stdout") from None
 
@@ -229,6 +232,7 @@ def hard_exit_if_threads_linger(code: int) -> None:
     import threading
 
     if code == ExitCode.INTERRUPTED and threading.active_count() > 1:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(BrokenPipeError, ValueError):
+                stream.drain() if isinstance(stream, RedactingStream) else stream.flush()
         os._exit(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aixgo_cli.config.model import Workflow
@@ -41,6 +42,7 @@ class RunContext:
     replay_stdout: bool = False
     tool_sources: ToolSources = field(default_factory=lambda: ToolSources([]))
     audit: AuditSink = field(default_factory=NoAudit)
+    workspace: Path | None = None  # the run's own directory for file tools (workspaces/RUN_ID)
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

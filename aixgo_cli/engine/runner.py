@@ -29,14 +29,15 @@ from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
 from aixgo_cli.events import Event, InjectionDetected, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
+from aixgo_cli.paths import workspaces_dir
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
+from aixgo_cli.secrets.sealing import seal, unseal
 from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json, usage_notes_of
-from aixgo_cli.tools.base import ToolContext
-from aixgo_cli.tools.sources import ToolSources, WorkflowTools
+from aixgo_cli.tools.sources import ToolSources, WorkflowTools, run_tool_context
 
 PARAMS_VERSION = 1
 LEASE_TTL_S = 30.0
@@ -59,15 +60,20 @@ class RunParams:
     version: int = PARAMS_VERSION
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        """The parameters as journaled: secret values in the input and variables are stored as references
+        to their names (`secrets.sealing`), never as values."""
+        return json.dumps(seal(asdict(self)), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> RunParams:
+    def from_json(cls, text: str, resolve_secret: Callable[[str], str] | None = None) -> RunParams:
+        """The stored parameters; with `resolve_secret`, the secrets sealed in them are filled in again."""
         data = journal_json(text, "the run's parameters")
         if not isinstance(data, dict):
             raise journal_damaged("the run's parameters are not a JSON object")
         if data.get("version", 1) > PARAMS_VERSION:
             raise UserError("this run was started by a newer aixgo", hint="upgrade aixgo to resume it")
+        if resolve_secret is not None:
+            data = unseal(data, resolve_secret)
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
@@ -92,10 +98,13 @@ class Runner:
         stream: bool = False,
         rerun_interrupted_tools: bool = False,
         stdout_reserved: bool = False,
-        tool_sources: Callable[[Workflow], ToolSources] | None = None,
+        tool_sources: Callable[[Workflow, Path | None], ToolSources] | None = None,
         audit: Callable[[str, Workflow], AuditSink] | None = None,
+        workspaces: Path | None = None,
     ) -> None:
+        """`workspaces`: where each run's file-tool directory is made (default: under the data dir)."""
         self.journal = journal
+        self.workspaces = workspaces
         self.client = client
         self.emit = emit
         self.stdin_reader = stdin_reader
@@ -148,7 +157,7 @@ class Runner:
                 hint=f"resume it without --answer: aixgo resume {run_id}",
             )
         for call in pending:
-            self.journal.complete_call(run_id, call.call_key, json.dumps({"answer": answer}))
+            self.journal.complete_call(run_id, call.call_key, redact(json.dumps({"answer": answer})))
 
     def _acquire(self, run_id: str, *, resumed: bool) -> str:
         """Take the run's lease (or refuse with exit 2, changing nothing); returns this driver's token."""
@@ -175,6 +184,7 @@ class Runner:
         resumed: bool,
     ) -> RunOutcome:
         self._owner = owner
+        workspace = (self.workspaces if self.workspaces is not None else workspaces_dir()) / run_id
         stop_renewing = keep_renewing(self.journal, run_id, owner, LEASE_TTL_S)
         spent = _spent_so_far(self.journal, run_id) if resumed else Spent()
         budget = Budget(
@@ -206,8 +216,9 @@ class Runner:
             stdout_reserved=self.stdout_reserved,
             replay_stdout=resumed,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
-            tool_sources=self.tool_sources(workflow),
+            tool_sources=self.tool_sources(workflow, workspace),
             audit=audit,
+            workspace=workspace,
         )
         self.current = ctx
         try:
@@ -339,12 +350,12 @@ def _audited(emit: Callable[[Event], None], audit: AuditSink) -> Callable[[Event
     return sink
 
 
-def workflow_tools_only(workflow: Workflow) -> ToolSources:
+def workflow_tools_only(workflow: Workflow, run_workspace: Path | None = None) -> ToolSources:
     """The default when no composition root chose the sources: the workflow's own tools, secrets from
     the standard chain. `aixgo run` gets every source from wiring.tool_sources."""
     from aixgo_cli.secrets.chain import SecretResolver
 
-    return ToolSources([WorkflowTools(workflow, ToolContext(workflow.base_dir, SecretResolver().resolve))])
+    return ToolSources([WorkflowTools(workflow, run_tool_context(workflow, SecretResolver().resolve, run_workspace))])
 
 
 def _compiled_templates(workflow: Workflow) -> TemplateRenderer:

@@ -4,7 +4,14 @@ A cassette is JSONL: a header line `{"cassette_version": 1}`, then one `{key, re
 call, appended and flushed as each call completes, so a run killed half-way still leaves a usable file.
 The key is a SHA-256 of the request's meaning (model, messages, tools, sampling parameters, schema); it
 leaves out the timeout and anything endpoint- or credential-shaped, so a cassette recorded against one
-endpoint replays anywhere and never holds a secret.
+endpoint replays anywhere. A cassette is meant to be shared (examples ship theirs), so each line passes
+the secret filter (`scrub`) before it is written: a key that turns up in a reply, a tool result or the
+run's input is stored masked, and the line's key is the hash of the masked request (a replay hashes the
+masked request too, so the two meet).
+
+A replay that finds no answer is a run error (exit 1), unless the cassette stands in for missing keys
+(`missing_secrets`, a shipped example run without its key): then the real cause is the missing key, and
+the error is the exit-3 one naming it.
 
 Identical requests recorded several times replay in recorded order, and the last answer repeats after
 that. A request that is not in the cassette is an error naming the cassette and the request, never a
@@ -17,11 +24,12 @@ import hashlib
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aixgo_cli.errors import RunError, UserError
+from aixgo_cli.errors import ConfigurationError, RunError, UserError
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
 
@@ -29,17 +37,37 @@ CASSETTE_VERSION = 1
 _EXCLUDED_PARAMS = frozenset({"api_key", "api_base", "base_url", "extra_headers", "timeout"})
 
 
-def _keyed_fields(request: ChatRequest) -> dict[str, Any]:
-    """The request as stored and hashed: without the timeout and endpoint or credential parameters."""
+Scrub = Callable[[str], str]
+
+
+def keep_text(text: str) -> str:
+    return text
+
+
+def _scrubbed(value: Any, scrub: Scrub) -> Any:
+    """A JSON-like value with every string (dictionary keys included) passed through `scrub`."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(str(k)): _scrubbed(v, scrub) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, scrub) for v in value]
+    return value
+
+
+def _keyed_fields(request: ChatRequest, scrub: Scrub = keep_text) -> dict[str, Any]:
+    """The request as stored and hashed: without the timeout and endpoint or credential parameters, and
+    with every string scrubbed of secrets."""
     data = request.to_json()
     data.pop("timeout_s", None)
     data.pop("retry", None)
     data["params"] = {k: v for k, v in data["params"].items() if k not in _EXCLUDED_PARAMS}
-    return data
+    scrubbed: dict[str, Any] = _scrubbed(data, scrub)
+    return scrubbed
 
 
-def request_key(request: ChatRequest) -> str:
-    data = _keyed_fields(request)
+def request_key(request: ChatRequest, scrub: Scrub = keep_text) -> str:
+    data = _keyed_fields(request, scrub)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -54,14 +82,19 @@ def _summary(request: ChatRequest) -> str:
 class RecordingClient:
     """Passes calls to `inner` and appends each answered call to the cassette."""
 
-    def __init__(self, inner: LLMClient, path: Path) -> None:
+    def __init__(self, inner: LLMClient, path: Path, *, scrub: Scrub = keep_text) -> None:
         self._inner = inner
         self._path = Path(path)
         self._lock = threading.Lock()
+        self._scrub = scrub
 
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         response = self._inner.complete(request, on_token=on_token)
-        line = {"key": request_key(request), "request": _keyed_fields(request), "response": response.to_json()}
+        line = {
+            "key": request_key(request, self._scrub),
+            "request": _keyed_fields(request, self._scrub),
+            "response": _scrubbed(response.to_json(), self._scrub),
+        }
         text = json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n"
         with self._lock:
             is_new = not self._path.exists() or self._path.stat().st_size == 0
@@ -75,8 +108,10 @@ class RecordingClient:
 class ReplayingClient:
     """Answers only from a cassette; makes no network call."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, scrub: Scrub = keep_text, missing_secrets: Sequence[str] = ()) -> None:
         self._path = Path(path)
+        self._scrub = scrub
+        self._missing = list(missing_secrets)
         self._answers: dict[str, list[ChatResponse]] = defaultdict(list)
         self._served: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
@@ -113,9 +148,11 @@ class ReplayingClient:
             )
 
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
-        key = request_key(request)
+        key = request_key(request, self._scrub)
         with self._lock:
             answers = self._answers.get(key)
+            if not answers and self._missing:
+                raise self._missing_key_error(request)
             if not answers:
                 raise RunError(
                     f"cassette {self._path} has no recorded answer for this request: {_summary(request)} "
@@ -130,3 +167,14 @@ class ReplayingClient:
             on_token(response.content)
         # A replayed answer keeps its token counts (they describe the call) but cost nothing this time.
         return replace(response, usage=replace(response.usage, cost_usd=0.0))
+
+    def _missing_key_error(self, request: ChatRequest) -> ConfigurationError:
+        """The cassette was standing in for missing keys and cannot answer: the keys are what is needed."""
+        names = ", ".join(self._missing)
+        plural = "s" if len(self._missing) > 1 else ""
+        exports = "\n".join(f"  export {n}=..." for n in self._missing)
+        return ConfigurationError(
+            f"missing secret{plural}: {names} (the recorded cassette {self._path} has no answer for this "
+            f"request, so it needs the provider: {_summary(request)})",
+            hint=f"set the key, e.g. `aixgo secrets set {self._missing[0]}`, or in the environment:\n{exports}",
+        )

@@ -10,8 +10,10 @@ What it guards against (measured, see docs and reference/dependencies.md):
 * hidden retries: `num_retries=0` (litellm's retry wrapper) and `max_retries=0` (the OpenAI SDK's two
   silent retries). Exactly one HTTP request per `complete`; `retry.RetryingClient` does the rest;
 * secrets: the key is fetched through the injected `get_secret` at call time, passed straight to
-  litellm, and removed from any text we copy out of a litellm exception. Exceptions are raised
-  `from None` so a traceback cannot show litellm's unredacted one.
+  litellm, and removed (with the injected `scrub`, every registered spelling) from any text we copy out
+  of a litellm exception. Exceptions are raised `from None` so a traceback cannot show litellm's
+  unredacted one. A keyless model gets an explicit placeholder key, so that litellm cannot pick a key
+  from the environment and send it to the model's endpoint.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from aixgo_cli.providers.structured_forms import STRUCTURED_TOOL, asked_as_tool,
 from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolCall, Usage
 
 DEFAULT_TIMEOUT_S = 60.0
+# What a keyless endpoint receives as its key: not a secret, and no provider would accept it.
+KEYLESS_PLACEHOLDER = "no-key"
 _MAX_MESSAGE_CHARS = 600
 _LITELLM_ENV = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -144,8 +148,10 @@ class LiteLLMClient:
         resolver: ModelResolver | None = None,
         *,
         default_timeout_s: float | None = None,
+        scrub: Callable[[str], str] | None = None,
     ) -> None:
         self._get_secret = get_secret
+        self._scrub = scrub
         self._resolver = resolver or ModelResolver()
         self._default_timeout_s = default_timeout_s
 
@@ -157,7 +163,9 @@ class LiteLLMClient:
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         resolved = self._resolver.resolve(request.model)
         secret_name = resolved.api_key_secret_name
-        api_key = self._get_secret(secret_name) if secret_name else None
+        # Always an explicit key: given none, LiteLLM and the SDKs below it read OPENAI_API_KEY (and
+        # others) from the environment and would send it to whatever endpoint the service names.
+        api_key = self._get_secret(secret_name) if secret_name else KEYLESS_PLACEHOLDER
         litellm = load_litellm()
         kwargs = self._kwargs(litellm, request, resolved, api_key, stream=on_token is not None)
         as_tool = asked_as_tool(kwargs)
@@ -169,7 +177,7 @@ class LiteLLMClient:
         try:
             raw = litellm.completion(**kwargs)
         except Exception as exc:
-            failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"])
+            failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"], self._scrub)
         finally:
             _restore_logging(token)
         # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
@@ -186,7 +194,7 @@ class LiteLLMClient:
         return LOCAL_DEFAULT_TIMEOUT_S if is_local(resolved) else DEFAULT_TIMEOUT_S
 
     def _kwargs(
-        self, litellm: Any, request: ChatRequest, resolved: ResolvedModel, api_key: str | None, *, stream: bool
+        self, litellm: Any, request: ChatRequest, resolved: ResolvedModel, api_key: str, *, stream: bool
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = dict(resolved.params)
         kwargs.update(request.params)
@@ -199,8 +207,7 @@ class LiteLLMClient:
         )
         if resolved.api_base:
             kwargs["api_base"] = resolved.api_base
-        if api_key is not None:
-            kwargs["api_key"] = api_key
+        kwargs["api_key"] = api_key
         if request.temperature is not None:
             kwargs["temperature"] = request.temperature
         if request.max_tokens is not None:
@@ -237,7 +244,7 @@ class LiteLLMClient:
             except StopIteration:
                 break
             except Exception as exc:
-                failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"])
+                failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"], self._scrub)
             if failure is not None:
                 raise failure
             chunks.append(chunk)
@@ -374,11 +381,18 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exce
 
 
 def map_error(
-    litellm: Any, exc: Exception, resolved: ResolvedModel, api_key: str | None, timeout_s: float | None = None
+    litellm: Any,
+    exc: Exception,
+    resolved: ResolvedModel,
+    api_key: str | None,
+    timeout_s: float | None = None,
+    scrub: Callable[[str], str] | None = None,
 ) -> Exception:
-    """Our error for a litellm exception, with the key redacted from every copied word."""
+    """Our error for a litellm exception, with the key (in every spelling `scrub` knows) redacted from
+    every copied word."""
     model = resolved.litellm_model
-    detail = provider_words(_LITELLM_PREFIX.sub("", redact(str(exc), api_key).strip()))
+    text = redact(str(exc), api_key if api_key != KEYLESS_PLACEHOLDER else None)
+    detail = provider_words(_LITELLM_PREFIX.sub("", (scrub(text) if scrub is not None else text).strip()))
     if len(detail) > _MAX_MESSAGE_CHARS:
         detail = detail[:_MAX_MESSAGE_CHARS] + "..."
     status = getattr(exc, "status_code", None)

@@ -161,10 +161,15 @@ def resolve_service(service: Mapping[str, Any]) -> ResolvedModel:
         resolved = resolve_model_id(model)
     limits = service.get("rate_limit") or {}
     timeout = service.get("timeout")
+    # A key goes only where the workflow names it: a service with its own endpoint gets no key unless
+    # it names one (`api_key_secret`), never the provider's conventional key, which belongs to the
+    # provider's own endpoint. Such a service without a secret is keyless (a local server).
+    named = service.get("api_key_secret") or config.get("token_secret")  # `config.token_secret`: the Go form
+    secret = named or (None if api_base else resolved.api_key_secret_name)
     return ResolvedModel(
         litellm_model=resolved.litellm_model,
         api_base=str(api_base).rstrip("/") if api_base else None,
-        api_key_secret_name=service.get("api_key_secret") or resolved.api_key_secret_name,
+        api_key_secret_name=secret,
         params=dict(service.get("parameters") or {}),
         rate_limits=RateLimits(limits.get("requests_per_minute"), limits.get("tokens_per_minute")),
         timeout_s=parse_duration(timeout, f"model service '{name}' timeout") if timeout is not None else None,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aixgo_cli.providers.cassette import RecordingClient, ReplayingClient
+from aixgo_cli.providers.cassette import RecordingClient, ReplayingClient, keep_text
 from aixgo_cli.providers.circuit_breaker import CircuitBreakerClient
 from aixgo_cli.providers.litellm_client import LiteLLMClient
 from aixgo_cli.providers.model_ref import ModelResolver
@@ -33,15 +33,19 @@ def build_client(
     default_timeout_s: float | None = None,
     record_to: Path | None = None,
     replay_from: Path | None = None,
+    scrub: Callable[[str], str] | None = None,
+    missing_secrets: Sequence[str] = (),
     on_retry: Callable[[RetryNotice], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
 ) -> LLMClient:
+    """`scrub` is the secret filter (for cassette lines and provider errors); `missing_secrets` names the
+    keys a replayed cassette stands in for."""
     if replay_from is not None:
-        return ReplayingClient(replay_from)
+        return ReplayingClient(replay_from, scrub=scrub or keep_text, missing_secrets=missing_secrets)
     resolver = ModelResolver(model_services)
-    client: LLMClient = LiteLLMClient(get_secret, resolver, default_timeout_s=default_timeout_s)
+    client: LLMClient = LiteLLMClient(get_secret, resolver, default_timeout_s=default_timeout_s, scrub=scrub)
     client = RateLimitedClient(client, resolver, clock=clock, sleep=sleep)
     client = CircuitBreakerClient(
         client,
@@ -52,5 +56,5 @@ def build_client(
     )
     client = RetryingClient(client, retry_policy, sleep=sleep, rng=rng, on_retry=on_retry, resolver=resolver)
     if record_to is not None:
-        client = RecordingClient(client, record_to)
+        client = RecordingClient(client, record_to, scrub=scrub or keep_text)
     return client

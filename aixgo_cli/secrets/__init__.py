@@ -1,35 +1,10 @@
 """Secrets: found in the environment, then the OS keyring; scrubbed from everything aixgo writes.
 
-Importing this package imports neither `keyring` nor anything else heavy; the keyring is loaded on
-first use by `keyring_source.KeyringSource`.
+Modules: `chain` (the lookup order, `SecretResolver`), `env_source`, `keyring_source`, `redaction` (the
+filter), `encodings` (the spellings a value is masked in), `stream` (the filtered stdout/stderr),
+`sealing` (secrets in a run's parameters), `references` (the names a workflow refers to), `names`.
+
+This package imports nothing itself: the CLI puts the filter over its streams for every command, so the
+cost of `aixgo --help` must stay that of `redaction` alone; keyring is loaded on first use by
+`keyring_source.KeyringSource`.
 """
-
-from __future__ import annotations
-
-from aixgo_cli.secrets.chain import SecretResolver, SecretStatus, SourceLabel
-from aixgo_cli.secrets.env_source import EnvSource
-from aixgo_cli.secrets.keyring_source import SERVICE, KeyringSource, KeyringStatus
-from aixgo_cli.secrets.redaction import (
-    RedactingFilter,
-    Redactor,
-    redact,
-    redact_exception_text,
-    redact_obj,
-    register,
-)
-
-__all__ = [
-    "SERVICE",
-    "EnvSource",
-    "KeyringSource",
-    "KeyringStatus",
-    "RedactingFilter",
-    "Redactor",
-    "SecretResolver",
-    "SecretStatus",
-    "SourceLabel",
-    "redact",
-    "redact_exception_text",
-    "redact_obj",
-    "register",
-]

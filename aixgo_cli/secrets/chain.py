@@ -81,7 +81,7 @@ class SecretResolver:
         for source in self._sources():
             value = source.get(name)
             if value is not None:
-                self._redactor.register(value)
+                self._redactor.register(value, name)
                 return value, source.label
         return None
 
@@ -96,6 +96,15 @@ class SecretResolver:
         if found is None:
             raise self.missing_error([name])
         return found[0]
+
+    def register_from_environment(self, names: Iterable[str] = KNOWN_SECRET_NAMES) -> None:
+        """Register the values of these environment variables with the redaction filter, whether or not a
+        workflow uses them: a provider key in the environment must not be printed by a tool or a model
+        either. Reads the environment only (no keyring prompt)."""
+        for name in names:
+            value = self.env.get(name)
+            if value is not None:
+                self._redactor.register(value, name)
 
     def source_of(self, name: str) -> SourceLabel | None:
         """'env' or 'keyring' (whichever supplies the value), or None. Never the value itself."""
@@ -156,7 +165,7 @@ class SecretResolver:
             kr_value = self.keyring.get(name)
             for value in (env_value, kr_value):
                 if value is not None:
-                    self._redactor.register(value)
+                    self._redactor.register(value, name)
             in_env, in_keyring = env_value is not None, kr_value is not None
             # A declared command is not run just to list it: `list` must not unlock a vault.
             by_command = name in self.commands.specs

@@ -8,10 +8,11 @@ know which secrets exist.
 Two lines of defence:
 
 1. Registered values are replaced by `***`, longest first (so a value that contains another registered
-   value is masked whole). Their URL-quoted and JSON-escaped spellings are registered too, because that
-   is how a key appears in a logged URL or a serialized request. Values shorter than
-   `MIN_SECRET_LENGTH` (4) characters are ignored: masking every "a" or "12" would shred ordinary text
-   and reveal more (which short string is secret) than it hides.
+   value is masked whole). Their encoded spellings are registered too (URL- and percent-encoded,
+   JSON-escaped, base64 at every alignment, hex, `\\x`, `\\u` and HTML escapes: see `encodings`),
+   because that is how a key appears in a logged URL, a serialized request or a provider's error.
+   Values shorter than `MIN_SECRET_LENGTH` (4) characters are ignored: masking every "a" or "12" would
+   shred ordinary text and reveal more (which short string is secret) than it hides.
 2. Text shaped like a well-known credential (`sk-...`, `xai-...`, `Bearer ...`, `ghp_...`, `AKIA...`,
    ...) is masked even if it was never registered, keeping the recognisable prefix (`sk-***`) so a
    reader can tell which kind of key was hidden.
@@ -23,46 +24,19 @@ beyond compiling the fixed shape patterns.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
 import traceback
 from typing import Final, TypeVar, cast
-from urllib.parse import quote, quote_plus
+
+from aixgo_cli.secrets.encodings import spellings
+from aixgo_cli.secrets.patterns import OPEN_SHAPE, SHAPES, TOKEN_CHARS, maybe_shaped, trie_pattern
 
 MASK: Final = "***"
 MIN_SECRET_LENGTH: Final = 4
 
 T = TypeVar("T")
-
-# Group 1 of each pattern is the prefix kept in the output. The look-behinds keep them from firing inside
-# longer words.
-_SHAPES: Final[tuple[re.Pattern[str], ...]] = (
-    # OpenAI / Anthropic / DeepSeek style: sk-..., sk-proj-..., sk-ant-...
-    re.compile(r"(?<![A-Za-z0-9_-])(sk-)[A-Za-z0-9_-]{8,}"),
-    re.compile(r"(?<![A-Za-z0-9_-])(xai-)[A-Za-z0-9_-]{8,}"),
-    # GitHub tokens: classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained.
-    re.compile(r"(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{16,}"),
-    re.compile(r"(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{20,}"),
-    # AWS access key ids (long-lived and temporary).
-    re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
-    re.compile(r"(?<![A-Za-z0-9_])(hf_)[A-Za-z0-9]{16,}"),
-    # Google API keys (Gemini).
-    re.compile(r"(?<![A-Za-z0-9_-])(AIza)[A-Za-z0-9_-]{30,}"),
-    # HTTP Authorization values of any shape. Requiring a digit spares prose such as "bearer token".
-    re.compile(r"(?i)\b(bearer\s+)(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{8,}"),
-)
-
-
-# One cheap search for any prefix above, so text with none of them (nearly all text) skips the eight subs.
-_ANY_SHAPE: Final = re.compile(r"sk-|xai-|gh[pousr]_|github_pat_|AKIA|ASIA|hf_|AIza|(?i:bearer)")
-
-
-def _spellings(value: str) -> set[str]:
-    """The forms in which `value` may turn up in text: raw, URL-quoted, JSON-escaped."""
-    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), json.dumps(value)[1:-1]}
-    return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
 
 
 class Redactor:
@@ -71,42 +45,100 @@ class Redactor:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._values: set[str] = set()
+        self._values: set[str] = set()  # every registered spelling matched as written
+        self._caseless: set[str] = set()  # hex and escape spellings, matched in any case
+        self._names: dict[str, str] = {}  # raw value -> the secret name it was resolved under
         self._pattern: re.Pattern[str] | None = None
+        self._longest = 0
+        self._multiline = False
 
-    def register(self, value: str) -> None:
-        """Remember `value` as secret. Values shorter than `MIN_SECRET_LENGTH` are ignored (see module
-        docstring); registering the same value twice is harmless."""
+    def register(self, value: str, name: str | None = None) -> None:
+        """Remember `value` (and its encoded spellings) as secret. Values shorter than `MIN_SECRET_LENGTH`
+        are ignored (see module docstring); registering the same value twice is harmless. `name` is the
+        secret's name, which lets `sealing` store a reference instead of a mask."""
         if len(value) < MIN_SECRET_LENGTH:
             return
-        forms = _spellings(value)
+        forms = spellings(value, min_length=MIN_SECRET_LENGTH)
         with self._lock:
-            if forms <= self._values:
+            if name is not None:
+                self._names.setdefault(value, name)
+            if forms.exact <= self._values and forms.caseless <= self._caseless:
                 return
-            self._values |= forms
-            # Longest first: the regex alternation takes the first branch that matches.
-            ordered = sorted(self._values, key=lambda v: (-len(v), v))
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+            self._values |= forms.exact
+            self._caseless |= forms.caseless
+            # One trie-shaped pattern per letter-case rule: a plain alternation of every spelling would be
+            # tried branch by branch at each position (dozens of spellings per secret), a trie once.
+            branches = [trie_pattern(self._values)]
+            if self._caseless:
+                branches.append("(?i:" + trie_pattern({v.lower() for v in self._caseless}) + ")")
+            self._pattern = re.compile("|".join(b for b in branches if b))
+            every = self._values | self._caseless
+            self._longest = max(len(v) for v in every)
+            self._multiline = any("\n" in v for v in every)
 
     def clear(self) -> None:
         """Forget every registered value (for tests and long-lived embedders)."""
         with self._lock:
             self._values = set()
+            self._caseless = set()
+            self._names = {}
             self._pattern = None
+            self._longest = 0
+            self._multiline = False
 
     def count(self) -> int:
-        """How many spellings are registered (a value may add up to four)."""
-        return len(self._values)
+        """How many spellings are registered (each value adds one per encoding)."""
+        return len(self._values) + len(self._caseless)
 
-    def redact(self, text: str) -> str:
-        """`text` with registered values replaced by `***` and credential-shaped tokens masked."""
+    def named_values(self) -> dict[str, str]:
+        """Raw value -> secret name, for the values registered with a name."""
+        with self._lock:
+            return dict(self._names)
+
+    def redact(self, text: str, *, shapes: bool = True) -> str:
+        """`text` with registered values replaced by `***` and (unless `shapes` is false) credential-shaped
+        tokens masked."""
         pattern = self._pattern  # one read: a concurrent register() swaps the whole object
         if pattern is not None:
             text = pattern.sub(MASK, text)
-        if _ANY_SHAPE.search(text):
-            for shape in _SHAPES:
+        if shapes and maybe_shaped(text):
+            for shape in SHAPES:
                 text = shape.sub(lambda m: m.group(1) + MASK, text)
         return text
+
+    def safe_prefix_length(self, text: str) -> int:
+        """How much of `text`, the start of output still being written, can be redacted and shown now.
+
+        The rest may be the first part of a secret whose end has not arrived: the last `longest - 1`
+        characters of the current line (no registered spelling spans a line break, unless one contains
+        it), and a credential shape still open at the end. A match that starts before the cut is whole
+        already (it is at most `longest` long), so the cut moves past it rather than splitting it.
+        """
+        pattern, longest = self._pattern, self._longest
+        cut = len(text) - max(0, longest - 1)
+        line_start = text.rfind("\n") + 1
+        if not self._multiline:
+            cut = max(cut, line_start)
+        # An open shape is the trailing run of token characters plus the prefix before it (a credential
+        # shape has no line break); searching only that end keeps this cheap for every streamed token.
+        trailing = len(text) - len(text.rstrip(TOKEN_CHARS + "_"))
+        open_shape = OPEN_SHAPE.search(text, max(line_start, len(text) - trailing - 16))
+        if open_shape is not None:
+            cut = min(cut, open_shape.start())
+        cut = max(cut, 0)
+        if cut >= len(text):
+            return len(text)  # nothing held back, so nothing can straddle the cut
+        patterns = [*SHAPES] if maybe_shaped(text) else []
+        if pattern is not None:
+            patterns.append(pattern)
+        moved = True
+        while moved:
+            moved = False
+            for candidate in patterns:
+                for match in candidate.finditer(text):
+                    if match.start() < cut < match.end():
+                        cut, moved = match.end(), True
+        return cut
 
     def redact_obj(self, obj: T) -> T:
         """A deep copy of a JSON-like value (dict/list/tuple/str/scalars) with every string redacted,
@@ -133,9 +165,9 @@ def default_redactor() -> Redactor:
     return _DEFAULT
 
 
-def register(value: str) -> None:
+def register(value: str, name: str | None = None) -> None:
     """Register `value` with the process-wide registry (ignored if shorter than 4 characters)."""
-    _DEFAULT.register(value)
+    _DEFAULT.register(value, name)
 
 
 def redact(text: str) -> str:

@@ -9,7 +9,8 @@ wraps the input instead of rejecting it.
 The rules are one table (`RULES`): category, description, regular expression, weight and the lowest
 sensitivity that uses the rule. Confidence is the heaviest matching weight plus 0.1 per further match
 (at most 1.0), as in the reference. Before matching, zero-width characters are removed (they split words
-to slip past patterns) and runs of blanks collapse to one space; only the first 10 KB are scanned, which
+to slip past patterns), every Unicode line break becomes `\\n` (so `^system:` also matches after a
+`\\r` or U+2028) and runs of blanks collapse to one space; only the first 10 KB are scanned, which
 bounds the cost of a pathological input. Base64-looking runs are decoded and scanned again (an encoded
 instruction is an `encoding_attack`), and so is text written with look-alike Cyrillic or Greek letters.
 """
@@ -22,20 +23,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from aixgo_cli.security.unicode_text import plain_lines, skeleton
+
 Sensitivity = Literal["low", "medium", "high"]
 _LEVELS: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
 MAX_SCAN_BYTES = 10 * 1024
 MAX_ENCODED_RUNS = 10
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u00ad\u2060"))
-_BLANKS = re.compile(r"[ \t]+")
+_BLANKS = re.compile(r"[^\S\n]+")  # any run of blanks, Unicode spaces included, but not line breaks
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
-# Look-alike letters mapped to the ASCII letter they imitate.
-HOMOGLYPHS = str.maketrans(
-    "\u0430\u0435\u043e\u0440\u0441\u0445\u0443\u0456\u0391\u0392\u0395\u0397\u0399\u039a\u039c\u039d"
-    "\u039f\u03a1\u03a4\u03a7\u03a5\u0417",
-    "aeopcxyiABEHIKMNOPTXYZ",
-)
 
 
 @dataclass(frozen=True)
@@ -119,9 +115,10 @@ def detect(text: str, sensitivity: Sensitivity = "medium") -> Detection:
 
 
 def normalize(text: str) -> str:
-    """The first 10 KB, without zero-width characters and with blank runs collapsed."""
+    """The first 10 KB, with every Unicode line break as `\\n`, without invisible characters, and with
+    blank runs collapsed (see `unicode_text`)."""
     head = text.encode("utf-8")[:MAX_SCAN_BYTES].decode("utf-8", errors="ignore")
-    return _BLANKS.sub(" ", head.translate(ZERO_WIDTH))
+    return _BLANKS.sub(" ", plain_lines(head))
 
 
 def _first_match(text: str, rules: list[Rule]) -> Rule | None:
@@ -141,7 +138,7 @@ def _encoded_attack(text: str, rules: list[Rule]) -> Detection:
 
 
 def _homoglyph_attack(text: str, rules: list[Rule]) -> Detection:
-    plain = text.translate(HOMOGLYPHS)
+    plain = skeleton(text)
     if plain == text:
         return NOTHING
     # Only a rule that the look-alike letters were hiding counts; plain matches are reported as such.

@@ -60,3 +60,7 @@ class ToolContext:
     base_dir: Path
     resolve_secret: Callable[[str], str]
     resolve_host: HostResolver = system_resolver
+    # The run's own directory (workspaces/RUN_ID): the file tools' workspace unless a tool names one.
+    run_workspace: Path | None = None
+    # The workflow file and the files its producers read: never writable by tools, wherever they work.
+    protected_files: tuple[Path, ...] = ()

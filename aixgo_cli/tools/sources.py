@@ -9,6 +9,7 @@ a clear error. Adding a source is one module with a class of this shape and one 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from aixgo_cli.config.model import AgentSpec, Workflow
@@ -33,6 +34,20 @@ class ToolSource(Protocol):
 
 
 SourceFactory = Callable[[Workflow, ToolContext], ToolSource]
+
+
+def run_tool_context(
+    workflow: Workflow, resolve_secret: Callable[[str], str], run_workspace: Path | None
+) -> ToolContext:
+    """The context tools of one run are built in: its secrets, its own workspace, and the files that stay
+    read-only to tools wherever they work (the workflow file and the files its producers read)."""
+    read_by_producers = [
+        workflow.base_dir / str(agent.config["file"])
+        for agent in workflow.agents.values()
+        if agent.role == "producer" and agent.config.get("file")
+    ]
+    protected = (*([workflow.path] if workflow.path else []), *read_by_producers)
+    return ToolContext(workflow.base_dir, resolve_secret, run_workspace=run_workspace, protected_files=protected)
 
 
 class WorkflowTools:

@@ -62,6 +62,7 @@ class Harness:
     # Running ----------------------------------------------------------------------------------------
 
     def runner(self, client: LLMClient, **options: Any) -> Runner:
+        options.setdefault("workspaces", self.root / "workspaces")
         return Runner(self.journal, client, self.emit, **options)
 
     def start(

@@ -21,7 +21,15 @@ def test_record_then_replay_with_the_server_stopped(tmp_path: Path) -> None:
     cassette = tmp_path / "calls.jsonl"
     secret = "sk-recorded-secret-1234"
     with StubModelServer() as server:
-        services = [{"name": "m", "provider": "openai", "model": "test", "api_base": server.base_url}]
+        services = [
+            {
+                "name": "m",
+                "provider": "openai",
+                "model": "test",
+                "api_base": server.base_url,
+                "api_key_secret": "OPENAI_API_KEY",
+            }
+        ]
         live = LiteLLMClient(SecretBook({"OPENAI_API_KEY": secret}), ModelResolver(services))
         recorder = RecordingClient(live, cassette)
         server.script([{"tool_calls": [{"name": "f", "arguments": {"x": 1}}]}])

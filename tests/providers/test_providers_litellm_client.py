@@ -32,13 +32,26 @@ WEATHER = ToolSpec(
 def services_for(stub: StubModelServer) -> list[dict[str, object]]:
     """Every model name a test uses, pointed at the stub."""
     return [
-        {"name": "openai/test", "provider": "openai", "model": "test", "api_base": stub.base_url},
-        {"name": "priced", "provider": "openai", "model": "gpt-4o-mini", "api_base": stub.base_url},
+        {
+            "name": "openai/test",
+            "provider": "openai",
+            "model": "test",
+            "api_base": stub.base_url,
+            "api_key_secret": "OPENAI_API_KEY",
+        },
+        {
+            "name": "priced",
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "api_base": stub.base_url,
+            "api_key_secret": "OPENAI_API_KEY",
+        },
         {
             "name": "declared",
             "provider": "openai",
             "model": "gpt-4o-mini",
             "api_base": stub.base_url,
+            "api_key_secret": "OPENAI_API_KEY",
             "pricing": {"input_per_million": 1.0, "output_per_million": 2.0},
         },
         {"name": "vllm-local", "runtime": "vllm", "model": "qwen", "api_base": stub.base_url},
