@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from aixgo_cli.config.orchestration_checks import block_members
+from aixgo_cli.config.supervisor import supervisor_agent, supervisor_defaults
 from aixgo_cli.config.validate import ValidationReport, validate_bytes, validate_path
 from aixgo_cli.errors import UserError
 
@@ -88,12 +90,19 @@ class AgentSpec:
 
 @dataclass(frozen=True)
 class FlowSpec:
-    """An orchestration block: the root one (name 'orchestration') or a named flow."""
+    """An orchestration block: the root one (name 'orchestration') or a named flow.
+
+    `members` are the block's `agents:` list; `names` is every agent or flow the block refers to,
+    config keys included (a router's routes, a planning flow's planner). `config` is the pattern's block
+    as written, with the top-level `supervisor:` defaults filled in for the supervisor pattern; each
+    pattern reads it into its own frozen config when a run starts."""
 
     name: str
     pattern: str
     members: tuple[str, ...]
     config: MappingProxyType[str, Any]
+    names: tuple[str, ...] = ()
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,8 +203,12 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
     agents: dict[str, AgentSpec] = {}
     for body in data["agents"]:
         agents[body["name"]] = _agent(body, services, tools)
-    flows = {name: _flow(name, body) for name, body in data.get("flows", {}).items()}
-    orchestration = _flow("orchestration", data["orchestration"]) if "orchestration" in data else None
+    supervisor = data.get("supervisor") or {}
+    if supervisor.get("model"):
+        spec = supervisor_agent(supervisor)
+        agents[spec["name"]] = _agent(spec, services, tools)
+    flows = {name: _flow(name, body, supervisor) for name, body in data.get("flows", {}).items()}
+    orchestration = _flow("orchestration", data["orchestration"], supervisor) if "orchestration" in data else None
     limits_raw = data.get("limits", {})
     limits = Limits(
         max_steps=limits_raw.get("max_steps"),
@@ -272,7 +285,15 @@ def _tool_identity(tool: Any) -> dict[str, Any]:
     return {k: v for k, v in dict(tool).items() if k not in _TOOL_RUN_SETTINGS}
 
 
-def _flow(name: str, body: dict[str, Any]) -> FlowSpec:
+def _flow(name: str, body: dict[str, Any], supervisor: dict[str, Any]) -> FlowSpec:
+    config = dict(body.get("config") or {})
+    if body["pattern"] == "supervisor":
+        config = {**supervisor_defaults(supervisor), **config}
     return FlowSpec(
-        name=name, pattern=body["pattern"], members=tuple(body.get("agents", ())), config=_frozen(body.get("config"))
+        name=name,
+        pattern=body["pattern"],
+        members=tuple(body.get("agents", ())),
+        config=_frozen(config),
+        names=tuple(dict.fromkeys(block_members({**body, "config": config}))),
+        description=body.get("description"),
     )

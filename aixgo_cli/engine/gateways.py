@@ -15,26 +15,30 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.errors import AixgoError, RunError, RunWaiting
 from aixgo_cli.events import LLMCalled, ToolCalled
 from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec, Usage
+from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.tools.toolbox import Tool, ToolCallError, parse_arguments, result_text
 
 
 class JournaledModel:
-    def __init__(self, ctx: RunContext, unit_key: str) -> None:
+    def __init__(self, ctx: RunContext, unit_key: str, instructions: str | None = None) -> None:
         self.ctx = ctx
         self.unit_key = unit_key
+        self.instructions = instructions
         self.calls = 0
         self.usage = Usage()  # everything this unit's calls cost, replayed ones included
 
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         ctx = self.ctx
+        if self.instructions:
+            request = with_instructions(request, self.instructions)
         self.calls += 1
         call_key = f"{self.unit_key}/m{self.calls}"
         request_json = redact(request.to_json_text())  # journaled and compared in masked form
@@ -94,6 +98,18 @@ class JournaledModel:
                 duration_ms=duration_ms,
             )
         )
+
+
+def with_instructions(request: ChatRequest, instructions: str) -> ChatRequest:
+    """The request with a pattern's instructions appended to its system message (one system message
+    suits every provider), or a system message of its own when it has none."""
+    messages = list(request.messages)
+    if messages and messages[0].role == "system":
+        first = messages[0]
+        messages[0] = replace(first, content=f"{first.content or ''}\n\n{instructions}".lstrip())
+    else:
+        messages.insert(0, ChatMessage(role="system", content=instructions))
+    return replace(request, messages=tuple(messages))
 
 
 class JournaledTools:

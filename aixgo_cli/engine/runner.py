@@ -321,17 +321,16 @@ def _spent_so_far(journal: Journal, run_id: str) -> Spent:
 
 
 def _orchestrated(workflow: Workflow) -> set[str]:
-    from aixgo_cli.config.orchestration_checks import block_members
-
+    """Every agent and flow the orchestration reaches, through nested flows."""
     names: set[str] = set()
-    pending = [dict(workflow.raw["orchestration"])] if workflow.orchestration is not None else []
+    pending = [workflow.orchestration] if workflow.orchestration is not None else []
     while pending:
-        block = pending.pop()
-        for name in block_members(block):
+        flow = pending.pop()
+        for name in flow.names:
             if name not in names:
                 names.add(name)
                 if name in workflow.flows:
-                    pending.append(dict(workflow.raw["flows"][name]))
+                    pending.append(workflow.flows[name])
     return names
 
 

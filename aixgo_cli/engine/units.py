@@ -30,9 +30,17 @@ from aixgo_cli.tools.toolbox import Tool, build_tools
 
 
 def unit_key(
-    place: str, spec: AgentSpec, payload: Any, upstream: Mapping[str, Any], variables: Mapping[str, Any]
+    place: str,
+    spec: AgentSpec,
+    payload: Any,
+    upstream: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    instructions: str | None = None,
 ) -> tuple[str, str]:
-    input_hash = stable_hash({"payload": payload, "upstream": dict(upstream), "vars": dict(variables)})
+    keyed: dict[str, Any] = {"payload": payload, "upstream": dict(upstream), "vars": dict(variables)}
+    if instructions:  # only when a pattern gives some, so units outside patterns keep their keys
+        keyed["instructions"] = instructions
+    input_hash = stable_hash(keyed)
     return f"{place}#{spec.definition_hash[:10]}.{input_hash[:10]}", input_hash
 
 
@@ -84,9 +92,12 @@ class UnitRunner:
         upstream: Mapping[str, Any] | None = None,
         sources: Mapping[str, Any] | None = None,
         lane_item: Any = None,
+        *,
+        instructions: str | None = None,
     ) -> Any:
         """Run (or replay) one unit. `sources` are the outputs of the agent's own data sources when it has
-        several (their text is already in `payload`, so they add nothing to the key)."""
+        several (their text is already in `payload`, so they add nothing to the key). `instructions`, from
+        the pattern running the agent, are added to the system message of each of its model calls."""
         ctx = self.ctx
         needs = self._needs.get(spec.name)
         if needs is None:
@@ -95,7 +106,9 @@ class UnitRunner:
         keyed_payload = payload
         if spec.role == "logger" and spec.config.get("with_item"):
             keyed_payload = {"payload": payload, "lane_item": lane_item}  # the line it writes holds both
-        key, input_hash = unit_key(place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {})
+        key, input_hash = unit_key(
+            place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {}, instructions
+        )
         done = ctx.journal.get_completed_unit(ctx.run_id, key)
         if done is not None:
             assert done.output_json is not None
@@ -127,7 +140,7 @@ class UnitRunner:
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
         )
-        model = JournaledModel(ctx, key)
+        model = JournaledModel(ctx, key, instructions)
         started = time.perf_counter()
         invocation = Invocation(
             spec=spec,
