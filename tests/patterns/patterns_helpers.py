@@ -14,8 +14,8 @@ from tests.engine.engine_helpers import Harness
 from tests.support.e2e import STUB_KEY
 
 from aixgo_cli.engine.runner import RunOutcome, RunParams
-from aixgo_cli.providers.stack import build_client
 from aixgo_cli.providers.protocol import LLMClient
+from aixgo_cli.providers.stack import build_client
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
 
@@ -29,7 +29,7 @@ def services(stub: StubModelServer, names: list[str]) -> str:
 
 
 def react(name: str, extra: str = "") -> str:
-    text = f"  - name: {name}\n    role: react\n    model: svc-{name}\n    prompt: \"[{name}] {{{{ input }}}}\"\n"
+    text = f'  - name: {name}\n    role: react\n    model: svc-{name}\n    prompt: "[{name}] {{{{ input }}}}"\n'
     return text + textwrap.indent(textwrap.dedent(extra), "    ") if extra else text
 
 

@@ -121,7 +121,7 @@ def test_aggregation_summarize_hands_every_answer_to_the_summarizer(mem: Harness
 
     assert outcome.status == "completed", outcome.error
     assert outcome.result == "all three agree"
-    summary = [r for r in stub.stats()["requests"] if r["model"] == "s"][0]["last_user"]
+    summary = next(r for r in stub.stats()["requests"] if r["model"] == "s")["last_user"]
     assert "[a]\none" in summary and "[b]\ntwo" in summary and "[c]\nthree" in summary
 
 

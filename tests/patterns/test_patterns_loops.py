@@ -36,7 +36,7 @@ def test_swarm_follows_handoffs_to_the_answer(mem: Harness, stub: StubModelServe
         "handoffs": 1,
     }
     assert counts(stub) == {"front": 1, "billing": 1}
-    billing = [r for r in stub.stats()["requests"] if r["model"] == "billing"][0]
+    billing = next(r for r in stub.stats()["requests"] if r["model"] == "billing")
     assert billing["last_user"] == "[billing] Customer was charged twice."  # the hand-off note, not the input
     assert list(mem.units(outcome.run_id)) == ["main/orchestration/0:front", "main/orchestration/1:billing"]
 

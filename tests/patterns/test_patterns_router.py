@@ -85,7 +85,9 @@ def test_classifier_pattern_routes_by_category_and_confidence(
     mem: Harness, stub: StubModelServer, confidence: float, handler: str
 ) -> None:
     answer = {"category": "technical", "confidence": confidence, "reasoning": "A crash.", "alternatives": []}
-    stub.set_rules([*rules(tech="restart it", general="see the FAQ"), {"match": "crashes", "reply": json.dumps(answer)}])
+    stub.set_rules(
+        [*rules(tech="restart it", general="see the FAQ"), {"match": "crashes", "reply": json.dumps(answer)}]
+    )
     mem.write(workflow(stub, ["billing", "tech", "general"], CLASSIFIER, agents=CLASSIFIER_AGENT))
 
     outcome = run(mem, "The app crashes on start")
