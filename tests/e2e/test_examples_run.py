@@ -34,13 +34,13 @@ RUNS_OFFLINE: dict[str, list[str]] = {
         "--input",
         "Move our PostgreSQL 12 database to PostgreSQL 16 with less than five minutes of downtime.",
     ],
+    "support-triage.yaml": ["--input", "I was charged twice for my March invoice"],
+    "code-review.yaml": ["--input", f"@{WORKFLOWS / 'data' / 'stats.diff'}"],
+    "moderation-ensemble.yaml": ["--input", "Buy cheap watches at http://spam.example"],
+    "planner-workers.yaml": ["--input", "Write a launch announcement for our CLI's 1.0"],
 }
 
 NOT_YET: dict[str, str] = {
-    "support-triage.yaml": "the router pattern cannot run in this version",
-    "code-review.yaml": "the reflection pattern cannot run in this version",
-    "planner-workers.yaml": "the planning pattern cannot run in this version",
-    "moderation-ensemble.yaml": "the ensemble pattern cannot run in this version",
     "time-assistant.yaml": "MCP tool",
     "local-models.yaml": "",  # needs a local Ollama server: checked only for a clean start-up failure
     "chat.yaml": "",  # needs OPENAI_API_KEY and has no cassette: a clean exit 3
