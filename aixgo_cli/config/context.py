@@ -60,8 +60,13 @@ class CheckContext:
 
     @property
     def members(self) -> set[str]:
-        """Names a pattern may refer to: agents and flows."""
-        return set(self.agents) | set(self.flows)
+        """Names a pattern may refer to: agents and flows, and the agent a top-level `supervisor:` block
+        with a model defines."""
+        names = set(self.agents) | set(self.flows)
+        block = self.data.get("supervisor")
+        if isinstance(block, dict) and isinstance(block.get("model"), str):
+            names.add(str(block.get("name") or "supervisor"))
+        return names
 
     def report(
         self,

@@ -33,7 +33,9 @@ def supervisor_agent(block: dict[str, Any]) -> dict[str, Any]:
 
 
 def supervisor_defaults(block: dict[str, Any]) -> dict[str, Any]:
+    """What a supervisor flow's config inherits: the strategy, the bound, and the supervisor (the block's
+    own agent when it has a model, else the agent its `name` names)."""
     defaults: dict[str, Any] = {k: block[k] for k in ("routing_strategy", "max_rounds") if k in block}
-    if block.get("model"):
+    if block.get("model") or block.get("name"):
         defaults["supervisor"] = supervisor_name(block)
     return defaults

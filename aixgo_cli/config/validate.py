@@ -9,6 +9,7 @@ from aixgo_cli.config.context import CheckContext
 from aixgo_cli.config.graph_checks import check_graph
 from aixgo_cli.config.orchestration_checks import check_orchestration
 from aixgo_cli.config.reference_checks import check_references
+from aixgo_cli.config.supervisor_checks import check_supervisor
 from aixgo_cli.config.template_checks import check_templates
 from aixgo_cli.schema.issues import Issue
 from aixgo_cli.schema.positions import position
@@ -60,6 +61,7 @@ def validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
             check_references(ctx)
             check_graph(ctx)
             check_orchestration(ctx)
+            check_supervisor(ctx)
             check_templates(ctx)
             issues.extend(ctx.issues)
     return ValidationReport(loaded, sorted(_dedupe(issues)))
