@@ -65,7 +65,8 @@ REFUSED = {
     ),
     "supervisor-without-supervisor": (
         "agents:\n  - {name: a, role: react, model: stub, prompt: hi}\n"
-        "orchestration:\n  pattern: supervisor\n  agents: [a]\n  config: {routing_strategy: best_match, max_rounds: 3}\n",
+        "orchestration:\n  pattern: supervisor\n  agents: [a]\n"
+        "  config: {routing_strategy: best_match, max_rounds: 3}\n",
         "best_match routing asks a supervisor agent who works next",
         "orchestration:",
     ),
