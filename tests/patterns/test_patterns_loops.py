@@ -7,7 +7,7 @@ import json
 
 import pytest
 from tests.engine.engine_helpers import Harness
-from tests.patterns.patterns_helpers import counts, rules, run, workflow
+from tests.patterns.patterns_helpers import counts, react, rules, run, services, workflow
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
@@ -214,3 +214,32 @@ def test_supervisor_manual_routing_reads_the_member_from_the_input(
         assert outcome.status == "failed"
         assert outcome.error is not None and "@member" in outcome.error.message
         assert counts(stub) == {}
+
+
+def test_the_top_level_supervisor_block_supervises_flows_that_name_none(mem: Harness, stub: StubModelServer) -> None:
+    stub.set_rules(
+        [
+            *rules(a="from a", b="from b"),
+            {"match": r"(?s)Work so far:.*\[b\]", "reply": "DONE"},
+            {"match": r"(?s)Work so far:.*\[a\]", "reply": "b"},
+            {"match": r"^the task$", "reply": "a"},
+        ]
+    )
+    text = (
+        "version: 1\nname: top-supervisor\n"
+        + services(stub, ["a", "b", "boss"])
+        + "supervisor:\n  name: chief\n  model: svc-boss\n  max_rounds: 4\n  system_prompt: You run a two-person team.\n"
+        + "agents:\n"
+        + react("a")
+        + react("b")
+        + "orchestration:\n  pattern: supervisor\n  agents: [a, b]\n"
+    )
+    mem.write(text)
+
+    outcome = run(mem, "the task")
+
+    assert outcome.status == "completed", outcome.error
+    assert (outcome.result["stop_reason"], outcome.result["rounds"]) == ("done", 2)
+    assert [t["agent"] for t in outcome.result["transcript"]] == ["a", "b"]
+    assert counts(stub) == {"boss": 3, "a": 1, "b": 1}
+    assert "main/orchestration/1.route:chief" in mem.units(outcome.run_id)
