@@ -228,7 +228,8 @@ def test_the_top_level_supervisor_block_supervises_flows_that_name_none(mem: Har
     text = (
         "version: 1\nname: top-supervisor\n"
         + services(stub, ["a", "b", "boss"])
-        + "supervisor:\n  name: chief\n  model: svc-boss\n  max_rounds: 4\n  system_prompt: You run a two-person team.\n"
+        + "supervisor:\n  name: chief\n  model: svc-boss\n  max_rounds: 4\n"
+        + "  system_prompt: You run a two-person team.\n"
         + "agents:\n"
         + react("a")
         + react("b")
