@@ -38,6 +38,12 @@ RUNS_OFFLINE: dict[str, list[str]] = {
     "code-review.yaml": ["--input", f"@{WORKFLOWS / 'data' / 'stats.diff'}"],
     "moderation-ensemble.yaml": ["--input", "Buy cheap watches at http://spam.example"],
     "planner-workers.yaml": ["--input", "Write a launch announcement for our CLI's 1.0"],
+    "help-desk-swarm.yaml": ["--input", "My March invoice shows the same charge twice."],
+    "report-team.yaml": ["--input", "Should we offer an on-premises edition next year?"],
+    "editorial-supervisor.yaml": ["--input", "Explain in one paragraph why the sky is blue."],
+    "review-digest.yaml": ["--input", f"@{WORKFLOWS / 'data' / 'reviews.jsonl'}"],
+    "second-opinions.yaml": ["--input", "We plan to keep user sessions in Postgres instead of Redis. Good idea?"],
+    "ticket-dispatch.yaml": ["--input", "The export button returns error 500 since this morning."],
 }
 
 NOT_YET: dict[str, str] = {
