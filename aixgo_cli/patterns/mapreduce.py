@@ -1,8 +1,9 @@
 """mapreduce: split the input, map every piece through one member, reduce the results with another.
 
 `splitter`: `lines` (default: non-empty lines), `jsonl` (one JSON value per non-empty line), `json_items`
-(the input is a JSON array), `chunks` (`chunk_size` characters, default 2000). An input that is already a
-list is used as it is. Pieces are mapped at once, at most `concurrency_limit` (default 4); a failed piece
+(the input is a JSON array), `chunks` (at most `chunk_size` characters, default 4000, cut at white space
+where there is some). An input that is already a list is used as it is. Pieces are mapped at once, at
+most `concurrency_limit` (default 8); a failed piece
 fails the step after the others finish (they are journaled: a resume maps only what is missing). The
 reducer gets the mapped results as numbered sections and, by name (`sources`: `piece-1`...), as an
 aggregator agent reads them. The result is the reducer's output. Places use the piece's index, so a
@@ -25,8 +26,8 @@ class MapReduceConfig:
     mapper: str
     reducer: str
     splitter: str = "lines"
-    chunk_size: int = 2000
-    concurrency_limit: int = 4
+    chunk_size: int = 4000
+    concurrency_limit: int = 8
 
     @classmethod
     def read(cls, raw: Mapping[str, Any]) -> MapReduceConfig:
@@ -34,8 +35,8 @@ class MapReduceConfig:
             str(raw["mapper"]),
             str(raw["reducer"]),
             str(raw.get("splitter", "lines")),
-            int(raw.get("chunk_size", 2000)),
-            int(raw.get("concurrency_limit", 4)),
+            int(raw.get("chunk_size", 4000)),
+            int(raw.get("concurrency_limit", 8)),
         )
 
 
@@ -45,8 +46,7 @@ def split(flow: Flow[MapReduceConfig], payload: Any) -> list[Any]:
     text = text_of(payload)
     splitter = flow.config.splitter
     if splitter == "chunks":
-        size = flow.config.chunk_size
-        return [text[i : i + size] for i in range(0, len(text), size)]
+        return chunks(text, flow.config.chunk_size)
     lines = [line for line in text.splitlines() if line.strip()]
     try:
         if splitter == "jsonl":
@@ -59,6 +59,23 @@ def split(flow: Flow[MapReduceConfig], payload: Any) -> list[Any]:
     except ValueError as exc:
         raise step_failed(flow, f"the input cannot be split as {splitter}: {exc}", "check the input") from None
     return lines
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """Pieces of at most `size` characters, each ending at the last white space inside the window when
+    there is one (so words are not cut), else exactly at `size`."""
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            if cut > start:
+                end = cut + 1
+        if text[start:end].strip():
+            pieces.append(text[start:end])
+        start = end
+    return pieces
 
 
 def run_mapreduce(
