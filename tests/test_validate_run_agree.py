@@ -68,7 +68,7 @@ REFUSED = {
         "orchestration:\n  pattern: supervisor\n  agents: [a]\n"
         "  config: {routing_strategy: best_match, max_rounds: 3}\n",
         "best_match routing asks a supervisor agent who works next",
-        "orchestration:",
+        "routing_strategy: best_match",
     ),
     "supervisor-block-name-taken": (
         "supervisor: {name: a, model: stub, max_rounds: 3}\n"

@@ -103,6 +103,7 @@ class FlowSpec:
     config: MappingProxyType[str, Any]
     names: tuple[str, ...] = ()
     description: str | None = None
+    timeout_s: float | None = None  # `config.timeout` where the pattern has one: a bound on the whole flow
 
 
 @dataclass(frozen=True)
@@ -296,4 +297,5 @@ def _flow(name: str, body: dict[str, Any], supervisor: dict[str, Any]) -> FlowSp
         config=_frozen(config),
         names=tuple(dict.fromkeys(block_members({**body, "config": config}))),
         description=body.get("description"),
+        timeout_s=parse_duration(config.get("timeout")),
     )

@@ -22,12 +22,13 @@ def check_supervisor(ctx: CheckContext) -> None:
         strategy = config.get("routing_strategy", defaults.get("routing_strategy"))
         has_supervisor = "supervisor" in config or "supervisor" in defaults
         if strategy == "best_match" and not has_supervisor:
+            explicit = "routing_strategy" in config
             ctx.error(
-                path,
+                (*path, "config", "routing_strategy") if explicit else path,
                 "missing-key",
                 "best_match routing asks a supervisor agent who works next, but this flow has none",
                 "set config.supervisor to an agent, or give the top-level supervisor: block a model",
-                at_key=True,
+                at_key=not explicit,
             )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aixgo_cli.config.context import CheckContext
 from aixgo_cli.config.graph_checks import check_graph
+from aixgo_cli.config.nesting_checks import check_nesting
 from aixgo_cli.config.orchestration_checks import check_orchestration
 from aixgo_cli.config.reference_checks import check_references
 from aixgo_cli.config.supervisor_checks import check_supervisor
@@ -62,6 +63,7 @@ def validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
             check_graph(ctx)
             check_orchestration(ctx)
             check_supervisor(ctx)
+            check_nesting(ctx)
             check_templates(ctx)
             issues.extend(ctx.issues)
     return ValidationReport(loaded, sorted(_dedupe(issues)))

@@ -8,6 +8,7 @@ mode hands the item to the root pattern, which runs members (agents or nested fl
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
@@ -16,7 +17,7 @@ from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.model import FlowSpec, Workflow
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.units import UnitRunner
-from aixgo_cli.errors import AixgoError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.patterns.base import Call, Flow, Outcome, PatternDef
 from aixgo_cli.patterns.registry import pattern_for
 
@@ -40,6 +41,9 @@ class Walker:
         self._ancestors = _ancestors(workflow, self._order)
         self._flows = {name: compile_flow(spec) for name, spec in workflow.flows.items()}
         self._root = compile_flow(workflow.orchestration) if workflow.orchestration is not None else None
+        # A flow with `config.timeout`: its place -> (deadline, flow name, seconds). Keyed by place, not by
+        # thread, because a flow's members may run on other threads.
+        self._deadlines: dict[str, tuple[float, str, float]] = {}
 
     @property
     def workflow(self) -> Workflow:
@@ -57,13 +61,42 @@ class Walker:
         sources: Mapping[str, Any] | None = None,
         instructions: str | None = None,
     ) -> Any:
+        self._check_deadlines(place)
         compiled = self._flows.get(name)
         if compiled is not None:
             # A nested flow is given only its input: instructions and sources address one agent's prompt.
             pattern, flow = compiled
-            return pattern.run(flow, payload, place, self, seen)
+            return self._run_flow(pattern, flow, self.workflow.flows[name], payload, place, seen)
         spec = self.workflow.agents[name]
         return self.units.run(place, spec, payload, seen, sources, instructions=instructions)
+
+    def _run_flow(
+        self,
+        pattern: PatternDef[Any],
+        flow: Flow[Any],
+        spec: FlowSpec,
+        payload: Any,
+        place: str,
+        seen: Mapping[str, Any],
+    ) -> Any:
+        if spec.timeout_s is None:
+            return pattern.run(flow, payload, place, self, seen)
+        self._deadlines[place] = (time.monotonic() + spec.timeout_s, flow.name, spec.timeout_s)
+        try:
+            return pattern.run(flow, payload, place, self, seen)
+        finally:
+            self._deadlines.pop(place, None)
+
+    def _check_deadlines(self, place: str) -> None:
+        """A flow's timeout is checked before each of its members starts; a member already running
+        finishes (its result is journaled, so a resume does not pay for it again)."""
+        now = time.monotonic()
+        for prefix, (deadline, name, seconds) in list(self._deadlines.items()):
+            if now > deadline and place.startswith(prefix + "/"):
+                raise RunError(
+                    f"flow '{name}' ran past its timeout of {seconds:g}s",
+                    hint="raise the flow's config.timeout; finished steps are kept; then: aixgo resume RUN_ID",
+                )
 
     def describe(self, name: str) -> str:
         spec = self.workflow.agents.get(name)
@@ -117,9 +150,9 @@ class Walker:
     def run_lane(self, lane: str, item: Any, agents: Sequence[str]) -> Any:
         """Run one item through the lane's agents (graph mode); the result is what the sinks produced."""
         workflow = self.workflow
-        if self._root is not None:
+        if self._root is not None and workflow.orchestration is not None:
             pattern, root = self._root
-            result = pattern.run(root, item, f"{lane}/orchestration", self, {})
+            result = self._run_flow(pattern, root, workflow.orchestration, item, f"{lane}/orchestration", {})
             for name in agents:  # loggers around the orchestration receive its result
                 result = self.units.run(f"{lane}/{name}", workflow.agents[name], result, lane_item=item)
             return result

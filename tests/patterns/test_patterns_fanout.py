@@ -260,3 +260,17 @@ def test_patterns_nest_through_flows(mem: Harness, stub: StubModelServer) -> Non
         "main/orchestration/route:polish/1.generate:write/1:draft",
         "main/orchestration/route:polish/1.critique:critic",
     ]
+
+
+def test_a_flow_timeout_stops_the_flow_before_its_next_member(mem: Harness, stub: StubModelServer) -> None:
+    """The first member's reply takes 50 ms, past the flow's 10 ms: the second member never starts."""
+    stub.set_rules(rules(a="one", b="two"))
+    stub.set_latency(0.05)
+    mem.write(workflow(stub, ["a", "b"], "pattern: sequential\nagents: [a, b]\nconfig: {timeout: 10ms}\n"))
+
+    outcome = run(mem)
+
+    assert outcome.status == "failed"
+    assert outcome.error is not None and "flow 'orchestration' ran past its timeout of 0.01s" in outcome.error.message
+    assert counts(stub) == {"a": 1}
+    assert mem.units(outcome.run_id)["main/orchestration/0:a"].status == "completed"
