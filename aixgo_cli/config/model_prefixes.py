@@ -161,6 +161,11 @@ KNOWN_PROVIDERS = frozenset(
     }
 )
 
+# The prefix of the scripted models that only aixgo's test client answers (aixgo_cli.testing.fake_client):
+# the engine's tests load workflows naming them, so validate warns about them instead of refusing, and
+# `run` with a real provider refuses them before any request.
+TEST_ONLY_PREFIX = "fake"
+
 # Go aixgo's Hugging Face organisations: `meta-llama/Llama-3...` means the huggingface provider.
 HF_ORGS = ("meta-llama", "mistralai", "tiiuae", "EleutherAI", "bigscience", "facebook", "google", "microsoft")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aixgo_cli.config.context import CheckContext, Named, named_entries
-from aixgo_cli.config.model_prefixes import KNOWN_PROVIDERS, unknown_prefix
+from aixgo_cli.config.model_prefixes import KNOWN_PROVIDERS, TEST_ONLY_PREFIX, unknown_prefix
 from aixgo_cli.config.role_checks import check_role_config
 from aixgo_cli.schema.positions import position
 from aixgo_cli.schema.suggest import did_you_mean, did_you_mean_or_list, one_of
@@ -145,7 +145,15 @@ def _check_model(ctx: CheckContext, agent: Named, role: Any) -> None:
         return
     if "/" in model:
         prefix = unknown_prefix(model)
-        if prefix is not None:
+        if prefix == TEST_ONLY_PREFIX:
+            ctx.warning(
+                (*base, "model"),
+                "test-only-model",
+                f"agent '{agent.name}' uses model '{model}', which only aixgo's scripted test client answers; "
+                "`run` refuses it",
+                "write a provider LiteLLM knows (openai/, anthropic/, ollama_chat/...) or a model_services name",
+            )
+        elif prefix is not None:
             ctx.error(
                 (*base, "model"),
                 "unknown-provider",
