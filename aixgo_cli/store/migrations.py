@@ -97,6 +97,31 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         CREATE UNIQUE INDEX events_seq ON events (run, seq);
         """,
     ),
+    (
+        # Conversation sessions (`session:` / `run --session NAME`): each agent's turns, kept across runs.
+        # Not tied to one run's row: a session outlives the runs that wrote it, and `runs rm` leaves it.
+        "0002_sessions",
+        """
+        CREATE TABLE sessions (
+            name TEXT PRIMARY KEY,
+            workflow_name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE session_messages (
+            session TEXT NOT NULL REFERENCES sessions(name) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            agent TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('user','assistant')),
+            content TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (session, seq)
+        );
+        CREATE INDEX session_messages_agent ON session_messages (session, agent, seq);
+        CREATE INDEX session_messages_run ON session_messages (session, run_id);
+        """,
+    ),
 )
 
 FORMAT_VERSION: Final = len(MIGRATIONS)
