@@ -107,6 +107,15 @@ class FlowSpec:
 
 
 @dataclass(frozen=True)
+class SessionSpec:
+    """`session:`: each react agent's conversation, kept across runs under `key` (see engine/sessions.py)."""
+
+    key: str
+    store: str  # "journal" | "memory"
+    max_messages: int
+
+
+@dataclass(frozen=True)
 class Limits:
     max_steps: int | None = None
     max_tokens: int | None = None
@@ -130,6 +139,7 @@ class Workflow:
     inputs: MappingProxyType[str, MappingProxyType[str, Any]]
     limits: Limits
     raw: MappingProxyType[str, Any] = field(repr=False)
+    session: SessionSpec | None = None
 
     def agent_order(self) -> list[str]:
         """Agents in an order where every upstream (edge or depends_on) comes first; file order on ties."""
@@ -232,8 +242,23 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         inputs=MappingProxyType({k: _frozen(v) for k, v in data.get("inputs", {}).items()}),
         limits=limits,
         raw=_frozen(data),
+        session=_session(data),
     )
     return workflow
+
+
+DEFAULT_SESSION_MESSAGES = 100
+
+
+def _session(data: dict[str, Any]) -> SessionSpec | None:
+    block = data.get("session")
+    if not isinstance(block, dict) or not block.get("enabled", True):
+        return None
+    return SessionSpec(
+        key=str(block.get("key") or data["name"]),
+        store=str(block.get("store", "journal")),
+        max_messages=int(block.get("max_messages", DEFAULT_SESSION_MESSAGES)),
+    )
 
 
 def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]) -> AgentSpec:

@@ -9,6 +9,7 @@ from typing import Any
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.engine.budget import BudgetTracker
+from aixgo_cli.engine.sessions import RunSession
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.errors import RunInterrupted
 from aixgo_cli.events import Event
@@ -34,6 +35,7 @@ class RunContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     wrote_stdout: bool = False
     stdout_reserved: bool = False  # --json owns stdout: loggers aimed at stdout write to stderr
+    session: RunSession | None = None  # the conversation session the run is part of
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

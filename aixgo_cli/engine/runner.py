@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
+from aixgo_cli.engine.sessions import RunSession, session_store
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
@@ -53,6 +54,8 @@ class RunParams:
     concurrency: int | None = None
     replay: str | None = None
     record: str | None = None
+    session: str | None = None  # the conversation session's name (`--session`, else `session.key`)
+    session_mark: int | None = None  # the session's last message when the run started: what it reads
     version: int = PARAMS_VERSION
 
     def to_json(self) -> str:
@@ -102,6 +105,7 @@ class Runner:
     def start(self, workflow: Workflow, params: RunParams) -> RunOutcome:
         check_runnable(workflow)
         templates = _compiled_templates(workflow)  # a broken prompt stops the run before it is recorded
+        params = _with_session(workflow, params, self.journal)
         record = RunRecord.start(
             workflow_name=workflow.name,
             workflow_path=str(workflow.path or "<stdin>"),
@@ -175,6 +179,7 @@ class Runner:
             rerun_interrupted_tools=self.rerun_interrupted_tools,
             stdout_reserved=self.stdout_reserved,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
+            session=_run_session(workflow, params, self.journal),
         )
         self.current = ctx
         self.journal.update_run(run_id, status="running", error=None)
@@ -213,6 +218,8 @@ class Runner:
         return results
 
     def _finish(self, ctx: RunContext, status: RunStatus, result: Any, error: AixgoError | None) -> RunOutcome:
+        if status == "completed" and ctx.session is not None:
+            ctx.session.save(ctx.workflow.name, ctx.run_id)  # before the run reads as completed
         spent = ctx.budget.spent
         message = redact(error.message) if error else None
         self.journal.update_run(
@@ -318,6 +325,27 @@ def _spent_so_far(journal: Journal, run_id: str) -> Spent:
             spent.cost_usd += call.cost_usd
     spent.earlier_steps = len(journal.list_units(run_id))
     return spent
+
+
+def _with_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunParams:
+    """Name the run's session and fix what it reads (see engine/sessions.py)."""
+    spec = workflow.session
+    if spec is None:
+        if params.session is not None:
+            raise UserError(
+                f"--session {params.session}: the workflow {workflow.name} keeps no conversation",
+                hint="add a `session:` block to the workflow (e.g. session: {max_messages: 40}), or drop --session",
+            )
+        return params
+    name = params.session or spec.key
+    return replace(params, session=name, session_mark=session_store(spec, journal).session_mark(name))
+
+
+def _run_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunSession | None:
+    spec = workflow.session
+    if spec is None or params.session is None:
+        return None
+    return RunSession(params.session, params.session_mark or 0, spec.max_messages, session_store(spec, journal))
 
 
 def _orchestrated(workflow: Workflow) -> set[str]:

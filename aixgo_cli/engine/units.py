@@ -16,14 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aixgo_cli.agents.base import Invocation
+from aixgo_cli.agents.base import Invocation, as_text
 from aixgo_cli.agents.registry import agent_for
 from aixgo_cli.config.model import AgentSpec, stable_hash
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
-from aixgo_cli.providers.types import Usage
+from aixgo_cli.providers.types import ChatMessage, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import UnitRecord
 from aixgo_cli.tools.toolbox import Tool, build_tools
@@ -36,10 +36,13 @@ def unit_key(
     upstream: Mapping[str, Any],
     variables: Mapping[str, Any],
     instructions: str | None = None,
+    history: tuple[ChatMessage, ...] = (),
 ) -> tuple[str, str]:
     keyed: dict[str, Any] = {"payload": payload, "upstream": dict(upstream), "vars": dict(variables)}
     if instructions:  # only when a pattern gives some, so units outside patterns keep their keys
         keyed["instructions"] = instructions
+    if history:  # a session's earlier exchanges are part of what the agent is asked
+        keyed["history"] = [[m.role, m.content] for m in history]
     input_hash = stable_hash(keyed)
     return f"{place}#{spec.definition_hash[:10]}.{input_hash[:10]}", input_hash
 
@@ -106,13 +109,17 @@ class UnitRunner:
         keyed_payload = payload
         if spec.role == "logger" and spec.config.get("with_item"):
             keyed_payload = {"payload": payload, "lane_item": lane_item}  # the line it writes holds both
+        in_session = ctx.session is not None and spec.role == "react"
+        history = ctx.session.history(spec.name) if ctx.session is not None and in_session else ()
         key, input_hash = unit_key(
-            place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {}, instructions
+            place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {}, instructions, history
         )
         done = ctx.journal.get_completed_unit(ctx.run_id, key)
         if done is not None:
             assert done.output_json is not None
             output = json.loads(done.output_json)
+            if ctx.session is not None and in_session:
+                ctx.session.record(spec.name, as_text(payload), as_text(output))
             ctx.budget.add_step(cached=True)
             ctx.emit(
                 StepFinished(
@@ -160,6 +167,7 @@ class UnitRunner:
             else None,
             idempotency_key=f"{ctx.run_id}/{key}",
             sources=dict(sources or {}),
+            history=history,
             extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt, "lane_item": lane_item},
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
@@ -218,6 +226,8 @@ class UnitRunner:
             events=[(finished.kind, event_to_json(finished))],
         )
         ctx.emit(finished)
+        if ctx.session is not None and in_session:
+            ctx.session.record(spec.name, as_text(payload), as_text(output))
         return output
 
 

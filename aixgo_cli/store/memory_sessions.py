@@ -11,7 +11,9 @@ from aixgo_cli.store.sessions import SessionInfo, SessionMessage, Turn, kept, tu
 class MemorySessions:
     _clock: Callable[[], float]
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        if clock is not None:
+            self._clock = clock
         self._sessions: dict[str, tuple[str, float, float]] = {}  # name -> (workflow, created, updated)
         self._messages: dict[str, list[SessionMessage]] = {}
         self._sessions_lock = threading.Lock()
