@@ -5,9 +5,11 @@ to its system message): each step's action starts with the member's name and a c
 post`). Steps run one at a time in plan order, at most `max_steps` in all (replans included). A step gets
 its action, the original task and the results of the steps it lists as prerequisites.
 
-A step fails when its member fails, or when its action names no member (there is no fallback key: the
-step fails rather than guessing). After a failure: `continue_on_error` runs the remaining steps (those
-that need the failed one are skipped); else `replan_on_failure` asks the planner for a new plan, showing
+A step's member is a JSON `agent` field, else the name before the action's first colon, else the only
+member the action mentions, else (in a flow with one member) that member. A step fails when its member
+fails, or when its action names no member (there is no fallback key: the step fails rather than
+guessing). After a failure: `continue_on_error` runs the remaining steps (those that need the failed one
+are skipped); else `replan_on_failure` asks the planner for a new plan, showing
 what was done and what failed, at most `max_replan_attempts` times (default 2); else the flow fails
 (exit 1, resumable).
 
@@ -56,20 +58,30 @@ class Step:
 
 
 def steps_of(plan: Any, names: tuple[str, ...]) -> list[Step]:
+    """The plan's steps with the member each names: a JSON `agent` field, else the name before the
+    action's first colon, else the only member the action mentions, else (in a one-member flow) that
+    member."""
     data = json_of(plan)
     raw = data.get("steps") if isinstance(data, Mapping) else data
     steps: list[Step] = []
     for index, entry in enumerate(raw if isinstance(raw, list) else [], 1):
         action = text_of(entry.get("action", "")) if isinstance(entry, Mapping) else text_of(entry)
         prerequisites = entry.get("prerequisites", ()) if isinstance(entry, Mapping) else ()
+        named = entry.get("agent") if isinstance(entry, Mapping) and isinstance(entry.get("agent"), str) else None
         written, _, rest = action.partition(":")
-        agent = match_name(written, names) if rest else None
+        prefixed = match_name(written, names) if rest and len(written) <= 64 else None
+        agent = (
+            (match_name(named, names) if named else None)
+            or prefixed
+            or match_name(action, names)
+            or (names[0] if len(names) == 1 else None)
+        )
         steps.append(
             Step(
                 number=int(entry.get("step_number", index)) if isinstance(entry, Mapping) else index,
                 agent=agent,
-                written=written.strip() if rest else "",
-                action=rest.strip() if agent else action.strip(),
+                written=named or (written.strip() if rest else ""),
+                action=rest.strip() if prefixed else action.strip(),
                 prerequisites=tuple(int(p) for p in prerequisites if isinstance(p, int)),
             )
         )

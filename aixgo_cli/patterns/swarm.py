@@ -5,11 +5,12 @@ The input goes to `entry` (default: the first member). A member hands off by sta
 receives (the previous input when the rest is empty). Any other reply is the answer. Each member is told
 who it may hand off to (instructions added to its system message).
 
-Bounds and edge cases: at most `max_handoffs` hand-offs; a hand-off beyond that fails the step (exit 1:
-there is no answer to return; raise the bound and resume, every earlier turn is replayed). A hand-off to
-a name that is not a member of the swarm fails the step too, naming the members.
+Bounds and edge cases: at most `max_handoffs` hand-offs. A member that hands off once more stops the
+loop there (stop_reason `max_handoffs`), and its reply is the output. A hand-off to a name that is not a
+member of the swarm fails the step (exit 1), naming the members.
 
-Result: `{"output": answer, "agent": who answered, "path": [members in turn order], "handoffs": n}`.
+Result: `{"output": the answer (or the last reply), "agent": who gave it, "path": [members in turn
+order], "handoffs": n, "stop_reason": "answered" | "max_handoffs"}`.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def run_swarm(flow: Flow[SwarmConfig], payload: Any, place: str, members: Member
         answer = members.run(current, message, member_place(place, turn, current), seen, instructions=instructions)
         handoff = handoff_of(answer)
         if handoff is None:
-            return {"output": answer, "agent": current, "path": path, "handoffs": turn}
+            return _result(answer, current, path, turn, "answered")
         written, note = handoff
         target = match_name(written, flow.members)
         if target is None:
@@ -68,16 +69,15 @@ def run_swarm(flow: Flow[SwarmConfig], payload: Any, place: str, members: Member
                 "add it to the swarm's agents, or make the prompt name a member",
             )
         if turn == config.max_handoffs:
-            break
+            return _result(answer, current, path, turn, "max_handoffs")
         current = target
         path.append(target)
         message = note or message
-    raise step_failed(
-        flow,
-        f"reached max_handoffs ({config.max_handoffs}) without an answer; the last turn handed off again "
-        f"(path: {' -> '.join(path)})",
-        "raise config.max_handoffs",
-    )
+    raise AssertionError("unreachable: the last turn returns")
+
+
+def _result(output: Any, agent: str, path: list[str], handoffs: int, stop_reason: str) -> dict[str, Any]:
+    return {"output": output, "agent": agent, "path": path, "handoffs": handoffs, "stop_reason": stop_reason}
 
 
 def _instructions(others: list[str], members: Members) -> str:
