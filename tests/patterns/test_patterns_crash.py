@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.patterns.patterns_helpers import workflow
+from tests.planner.planner_helpers import plan_reply, step
 from tests.support.e2e import Cli
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
@@ -41,9 +42,20 @@ SUPERVISOR_RULES = [
     {"match": r"(?s)^\[b\].*a-2", "reply": "b-2"},
     {"match": r"^\[b\]", "reply": "b-1"},
 ]
+PLANNING = "pattern: planning\nagents: [a, b]\nconfig: {planner: planner, max_steps: 5}\n"
+PLANNER = "  - name: planner\n    role: planner\n    model: svc-planner\n    prompt: Plan the work.\n"
+PLANNING_RULES = [
+    {"match": r"^\[a\]", "reply": "a-done"},
+    {"match": r"^\[b\]", "reply": "b-done"},
+    {
+        "match": "Make a plan for this problem",
+        "reply": plan_reply(step(1, "a: first"), step(2, "b: second", [1]), step(3, "a: third", [2])),
+    },
+]
 CASES = {
     "reflection": (["writer", "critic"], REFLECTION, "", REFLECTION_RULES, 6),
     "supervisor": (["a", "b"], SUPERVISOR, BOSS, SUPERVISOR_RULES, 9),
+    "planning": (["a", "b"], PLANNING, PLANNER, PLANNING_RULES, 4),
 }
 
 
@@ -78,7 +90,7 @@ def test_sigkill_mid_pattern_then_resume_repeats_no_completed_call(cli: Cli, stu
     uninterrupted = cli.run("run", "wf.yaml", "--input", "the task", "--json")
     assert uninterrupted.returncode == 0, uninterrupted.stderr
     expected = json.loads(uninterrupted.stdout)["result"]
-    assert expected["stop_reason"] == ("done" if case == "supervisor" else "max_iterations")
+    assert expected["stop_reason"] == {"supervisor": "done", "reflection": "max_iterations"}.get(case, "completed")
     assert stub.stats()["total"] == total_calls
     stub.reset()
     stub.set_rules(replies)
