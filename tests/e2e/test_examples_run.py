@@ -44,12 +44,12 @@ RUNS_OFFLINE: dict[str, list[str]] = {
     "review-digest.yaml": ["--input", f"@{WORKFLOWS / 'data' / 'reviews.jsonl'}"],
     "second-opinions.yaml": ["--input", "We plan to keep user sessions in Postgres instead of Redis. Good idea?"],
     "ticket-dispatch.yaml": ["--input", "The export button returns error 500 since this morning."],
+    "chat.yaml": ["--input", "My name is Ada and I write compilers."],
 }
 
 NOT_YET: dict[str, str] = {
     "time-assistant.yaml": "MCP tool",
     "local-models.yaml": "",  # needs a local Ollama server: checked only for a clean start-up failure
-    "chat.yaml": "",  # needs OPENAI_API_KEY and has no cassette: a clean exit 3
 }
 
 

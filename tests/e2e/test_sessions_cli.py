@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 import pytest
-from tests.support.e2e import Cli, stub_service
+from tests.support.e2e import REPO, Cli, stub_service
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
@@ -71,3 +71,15 @@ def test_session_on_a_workflow_without_one_is_refused_before_any_request(cli: Cl
     assert done.returncode == 2, done.stderr
     assert "keeps no conversation" in done.stderr and "hint:" in done.stderr
     assert stub.stats()["total"] == 0
+
+
+def test_the_chat_example_replays_a_two_turn_conversation_offline(cli: Cli) -> None:
+    """The second request only matches the cassette if it carries the first exchange."""
+    example = str(REPO / "workflows" / "chat.yaml")
+
+    first = cli.run("run", example, "--input", "My name is Ada and I write compilers.", "--json")
+    second = cli.run("run", example, "--input", "What do I do for a living?", "--json")
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["result"] == "You write compilers, Ada."
