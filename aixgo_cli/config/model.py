@@ -86,6 +86,7 @@ class AgentSpec:
     guided: MappingProxyType[str, Any]
     definition_hash: str
     raw: MappingProxyType[str, Any] = field(repr=False)
+    description: str | None = None  # what the agent does; patterns show it to members choosing among agents
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,9 @@ class Workflow:
     limits: Limits
     raw: MappingProxyType[str, Any] = field(repr=False)
     session: SessionSpec | None = None
+    # The agent a top-level `supervisor:` block with a model defines: it runs only when a supervisor
+    # pattern asks it, never as a step of the agent graph.
+    supervisor_agent: str | None = None
 
     def agent_order(self) -> list[str]:
         """Agents in an order where every upstream (edge or depends_on) comes first; file order on ties."""
@@ -215,9 +219,11 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
     for body in data["agents"]:
         agents[body["name"]] = _agent(body, services, tools)
     supervisor = data.get("supervisor") or {}
+    implicit = None
     if supervisor.get("model"):
         spec = supervisor_agent(supervisor)
         agents[spec["name"]] = _agent(spec, services, tools)
+        implicit = spec["name"]
     flows = {name: _flow(name, body, supervisor) for name, body in data.get("flows", {}).items()}
     orchestration = _flow("orchestration", data["orchestration"], supervisor) if "orchestration" in data else None
     limits_raw = data.get("limits", {})
@@ -243,6 +249,7 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         limits=limits,
         raw=_frozen(data),
         session=_session(data),
+        supervisor_agent=implicit,
     )
     return workflow
 
@@ -299,6 +306,7 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
         guided=_frozen(body.get("guided_config")),
         definition_hash=stable_hash(definition),
         raw=_frozen(body),
+        description=body.get("description"),
     )
 
 

@@ -10,6 +10,7 @@ from aixgo_cli.config.graph_checks import check_graph
 from aixgo_cli.config.nesting_checks import check_nesting
 from aixgo_cli.config.orchestration_checks import check_orchestration
 from aixgo_cli.config.reference_checks import check_references
+from aixgo_cli.config.session_checks import check_session
 from aixgo_cli.config.supervisor_checks import check_supervisor
 from aixgo_cli.config.template_checks import check_templates
 from aixgo_cli.schema.issues import Issue
@@ -64,6 +65,7 @@ def validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
             check_orchestration(ctx)
             check_supervisor(ctx)
             check_nesting(ctx)
+            check_session(ctx)
             check_templates(ctx)
             issues.extend(ctx.issues)
     return ValidationReport(loaded, sorted(_dedupe(issues)))

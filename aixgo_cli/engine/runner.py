@@ -204,7 +204,8 @@ class Runner:
                 n for n in workflow.agent_order() if workflow.agents[n].role == "logger" and n not in member_names
             ]
         else:
-            lane_agents = [n for n in workflow.agent_order() if n not in {p.name for p in producers}]
+            skipped = {p.name for p in producers} | {workflow.supervisor_agent}
+            lane_agents = [n for n in workflow.agent_order() if n not in skipped]
         if not producers:
             return walker.run_lane("main", params.input, lane_agents)
         results: list[Any] = []

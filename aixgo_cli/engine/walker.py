@@ -101,7 +101,7 @@ class Walker:
     def describe(self, name: str) -> str:
         spec = self.workflow.agents.get(name)
         if spec is not None:
-            return str(spec.raw.get("description") or f"a {spec.role} agent")
+            return spec.description or f"a {spec.role} agent"
         flow = self.workflow.flows[name]
         return flow.description or f"a {flow.pattern} flow"
 
