@@ -100,6 +100,8 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
     (
         # Conversation sessions (`session:` / `run --session NAME`): each agent's turns, kept across runs.
         # Not tied to one run's row: a session outlives the runs that wrote it, and `runs rm` leaves it.
+        # Clustered on the primary keys and without further indexes: a session holds at most
+        # max_messages per agent, so its rows are scanned, and every journal pays only two pages for them.
         "0002_sessions",
         """
         CREATE TABLE sessions (
@@ -107,7 +109,7 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
             workflow_name TEXT NOT NULL,
             created_at REAL NOT NULL,
             updated_at REAL NOT NULL
-        );
+        ) WITHOUT ROWID;
         CREATE TABLE session_messages (
             session TEXT NOT NULL REFERENCES sessions(name) ON DELETE CASCADE,
             seq INTEGER NOT NULL,
@@ -117,9 +119,7 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
             run_id TEXT NOT NULL,
             at REAL NOT NULL,
             PRIMARY KEY (session, seq)
-        );
-        CREATE INDEX session_messages_agent ON session_messages (session, agent, seq);
-        CREATE INDEX session_messages_run ON session_messages (session, run_id);
+        ) WITHOUT ROWID
         """,
     ),
 )
