@@ -102,3 +102,37 @@ def test_a_step_limit_pauses_a_loop_mid_round_and_a_larger_one_continues_the_sam
     assert finished.status == "completed", finished.error
     assert (finished.result["output"], finished.result["iterations"]) == ("draft 2", 2)
     assert counts(stub) == {"writer": 2, "critic": 2}
+
+
+def test_a_member_waiting_inside_a_nested_parallel_flow_pauses_the_whole_run(
+    sql: Harness, stub: StubModelServer
+) -> None:
+    module = sql.tool_module(REFUND_TOOL)
+    clerk = """\
+  - name: clerk
+    role: react
+    model: svc-clerk
+    prompt: "[clerk] {{ input }}"
+    tools: [refund]
+    guided_config: {require_confirmation: true}
+"""
+    tools = f"tools:\n  - name: refund\n    type: python\n    callable: {module}:refund\n"
+    # One member at a time, the clerk first, so the scripted tool call is the clerk's whatever the timing.
+    flows = "flows:\n  desk:\n    pattern: parallel\n    agents: [clerk, writer]\n    config: {concurrency_limit: 1}\n"
+    orchestration = "pattern: sequential\nagents: [desk]\n"
+    text = workflow(stub, ["writer"], orchestration, agents=clerk)
+    sql.write(text.replace("agents:\n", tools + "agents:\n", 1).replace("orchestration:\n", flows + "orchestration:\n"))
+    stub.set_rules(rules(writer="Refund order A-1."))
+    stub.script([{"tool_calls": [{"name": "refund", "arguments": {"order": "A-1"}}]}])
+
+    paused = run(sql, "refund A-1")
+
+    assert paused.status == "waiting", paused.error
+    assert counts(stub) == {"clerk": 1} and not (sql.root / "refunds.log").exists()
+
+    finished = answer(sql, paused.run_id, "yes")
+
+    assert finished.status == "completed", finished.error
+    assert finished.result == {"clerk": "stub: refunded A-1", "writer": "Refund order A-1."}
+    assert (sql.root / "refunds.log").read_text() == "A-1\n"
+    assert counts(stub) == {"clerk": 2, "writer": 1}
