@@ -236,6 +236,7 @@ def _check_unused(ctx: CheckContext, root: dict[str, Any]) -> None:
         reached.add(name)
         if name in ctx.flows:
             pending.extend(block_members(ctx.flows[name]))
+    reached |= _default_supervisor(ctx, root, reached)
     for agent in ctx.agents.values():
         if agent.name not in reached and not _feeds_into(ctx, agent.name, reached):
             ctx.warning(
@@ -253,6 +254,19 @@ def _check_unused(ctx: CheckContext, root: dict[str, Any]) -> None:
                 "refer to it from a pattern, or remove it",
                 at_key=True,
             )
+
+
+def _default_supervisor(ctx: CheckContext, root: dict[str, Any], reached: set[str]) -> set[str]:
+    """The agent the top-level `supervisor:` block names, when a reached supervisor flow relies on it."""
+    block = ctx.data.get("supervisor")
+    if not isinstance(block, dict) or not isinstance(block.get("name"), str):
+        return set()
+    flows = [root] + [ctx.flows[name] for name in reached if name in ctx.flows]
+    for body in flows:
+        config = body.get("config")
+        if body.get("pattern") == "supervisor" and not (isinstance(config, dict) and "supervisor" in config):
+            return {block["name"]}
+    return set()
 
 
 def _feeds_into(ctx: CheckContext, name: str, reached: set[str]) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from tests.engine.engine_helpers import Harness, by_model, user_text
 
+from aixgo_cli.config.validate import validate_path
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.errors import RunError, RunPaused
 from aixgo_cli.events import StepFailed, StepFinished
@@ -338,3 +339,18 @@ def test_a_patterns_instructions_reach_the_members_system_message_and_its_key(me
     swarm_key = next(u.unit_key for u in mem.journal.list_units(outcome.run_id) if u.place.endswith("0:a"))
     plain_key = next(u.unit_key for u in mem.journal.list_units(again.run_id) if u.place.endswith("0:a"))
     assert swarm_key.split("#")[1] != plain_key.split("#")[1]  # same agent, same input, other instructions
+
+
+def test_the_top_level_supervisor_block_may_name_an_existing_agent(mem: Harness) -> None:
+    """Without a model, `supervisor.name` names the agent that supervises; it is not reported unused."""
+    text = workflow("pattern: supervisor\nagents: [a, b]\n", "boss", "a", "b")
+    mem.write(text.replace("agents:\n", "supervisor: {name: boss, max_rounds: 3}\nagents:\n", 1))
+    replies = {"fake/boss": lambda r: "DONE" if "Work so far" in user_text(r) else "b", "fake/b": "from b"}
+    client = by_model(replies)
+
+    outcome = mem.start(client, RunParams(input="x"))
+
+    assert outcome.status == "completed", outcome.error
+    assert (outcome.result["output"], outcome.result["stop_reason"]) == ("from b", "done")
+    assert [r.model for r in client.requests] == ["fake/boss", "fake/b", "fake/boss"]
+    assert not [i for i in validate_path(mem.root / "workflow.yaml").issues if i.code == "unreachable"]
