@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from aixgo_cli.config.orchestration_checks import block_members
+from aixgo_cli.config.session_spec import SessionSpec, session_spec
 from aixgo_cli.config.supervisor import supervisor_agent, supervisor_defaults
 from aixgo_cli.config.validate import ValidationReport, validate_bytes, validate_path
 from aixgo_cli.errors import UserError
@@ -105,15 +106,6 @@ class FlowSpec:
     names: tuple[str, ...] = ()
     description: str | None = None
     timeout_s: float | None = None  # `config.timeout` where the pattern has one: a bound on the whole flow
-
-
-@dataclass(frozen=True)
-class SessionSpec:
-    """`session:`: each react agent's conversation, kept across runs under `key` (see engine/sessions.py)."""
-
-    key: str
-    store: str  # "journal" | "memory"
-    max_messages: int
 
 
 @dataclass(frozen=True)
@@ -248,24 +240,10 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         inputs=MappingProxyType({k: _frozen(v) for k, v in data.get("inputs", {}).items()}),
         limits=limits,
         raw=_frozen(data),
-        session=_session(data),
+        session=session_spec(data),
         supervisor_agent=implicit,
     )
     return workflow
-
-
-DEFAULT_SESSION_MESSAGES = 100
-
-
-def _session(data: dict[str, Any]) -> SessionSpec | None:
-    block = data.get("session")
-    if not isinstance(block, dict) or not block.get("enabled", True):
-        return None
-    return SessionSpec(
-        key=str(block.get("key") or data["name"]),
-        store=str(block.get("store", "journal")),
-        max_messages=int(block.get("max_messages", DEFAULT_SESSION_MESSAGES)),
-    )
 
 
 def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]) -> AgentSpec:

@@ -25,7 +25,7 @@ from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
-from aixgo_cli.engine.sessions import RunSession, session_store
+from aixgo_cli.engine.sessions import run_session, session_mark
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
@@ -105,7 +105,7 @@ class Runner:
     def start(self, workflow: Workflow, params: RunParams) -> RunOutcome:
         check_runnable(workflow)
         templates = _compiled_templates(workflow)  # a broken prompt stops the run before it is recorded
-        params = _with_session(workflow, params, self.journal)
+        params = with_session(workflow, params, self.journal)
         record = RunRecord.start(
             workflow_name=workflow.name,
             workflow_path=str(workflow.path or "<stdin>"),
@@ -179,7 +179,7 @@ class Runner:
             rerun_interrupted_tools=self.rerun_interrupted_tools,
             stdout_reserved=self.stdout_reserved,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
-            session=_run_session(workflow, params, self.journal),
+            session=run_session(workflow.session, params.session, params.session_mark, self.journal),
         )
         self.current = ctx
         self.journal.update_run(run_id, status="running", error=None)
@@ -328,25 +328,12 @@ def _spent_so_far(journal: Journal, run_id: str) -> Spent:
     return spent
 
 
-def _with_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunParams:
+def with_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunParams:
     """Name the run's session and fix what it reads (see engine/sessions.py)."""
-    spec = workflow.session
-    if spec is None:
-        if params.session is not None:
-            raise UserError(
-                f"--session {params.session}: the workflow {workflow.name} keeps no conversation",
-                hint="add a `session:` block to the workflow (e.g. session: {max_messages: 40}), or drop --session",
-            )
+    if workflow.session is None and params.session is None:
         return params
-    name = params.session or spec.key
-    return replace(params, session=name, session_mark=session_store(spec, journal).session_mark(name))
-
-
-def _run_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunSession | None:
-    spec = workflow.session
-    if spec is None or params.session is None:
-        return None
-    return RunSession(params.session, params.session_mark or 0, spec.max_messages, session_store(spec, journal))
+    name, mark = session_mark(workflow, params.session, journal)
+    return replace(params, session=name, session_mark=mark)
 
 
 def _orchestrated(workflow: Workflow) -> set[str]:

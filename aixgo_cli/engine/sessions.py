@@ -15,7 +15,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from aixgo_cli.config.model import SessionSpec
+from aixgo_cli.config.model import Workflow
+from aixgo_cli.config.session_spec import SessionSpec
+from aixgo_cli.errors import UserError
 from aixgo_cli.providers.types import ChatMessage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.memory_sessions import MemorySessions
@@ -64,3 +66,21 @@ class RunSession:
             turns = list(self.turns)
         if turns:
             self.store.append_session(self.name, workflow_name, run_id, turns, keep=self.keep)
+
+
+def session_mark(workflow: Workflow, requested: str | None, journal: Journal) -> tuple[str, int]:
+    """The session a new run belongs to, and the session's last message number now."""
+    spec = workflow.session
+    if spec is None:
+        raise UserError(
+            f"--session {requested}: the workflow {workflow.name} keeps no conversation",
+            hint="add a `session:` block to the workflow (e.g. session: {max_messages: 40}), or drop --session",
+        )
+    name = requested or spec.key
+    return name, session_store(spec, journal).session_mark(name)
+
+
+def run_session(spec: SessionSpec | None, name: str | None, mark: int | None, journal: Journal) -> RunSession | None:
+    if spec is None or name is None:
+        return None
+    return RunSession(name, mark or 0, spec.max_messages, session_store(spec, journal))

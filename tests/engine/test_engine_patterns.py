@@ -345,6 +345,7 @@ def test_the_top_level_supervisor_block_may_name_an_existing_agent(mem: Harness)
     """Without a model, `supervisor.name` names the agent that supervises; it is not reported unused."""
     text = workflow("pattern: supervisor\nagents: [a, b]\n", "boss", "a", "b")
     mem.write(text.replace("agents:\n", "supervisor: {name: boss, max_rounds: 3}\nagents:\n", 1))
+
     def boss(request: ChatRequest) -> str:
         return "DONE" if "Work so far" in user_text(request) else "b"
 
