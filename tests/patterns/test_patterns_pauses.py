@@ -136,3 +136,25 @@ def test_a_member_waiting_inside_a_nested_parallel_flow_pauses_the_whole_run(
     assert finished.result == {"clerk": "stub: refunded A-1", "writer": "Refund order A-1."}
     assert (sql.root / "refunds.log").read_text() == "A-1\n"
     assert counts(stub) == {"clerk": 2, "writer": 1}
+
+
+def test_a_token_limit_pauses_a_supervisor_loop_and_a_larger_one_continues_it(
+    sql: Harness, stub: StubModelServer
+) -> None:
+    stub.set_rules(rules(a="from a", b="from b"))
+    sql.write(workflow(stub, ["a", "b"], "pattern: supervisor\nagents: [a, b]\nconfig: {max_rounds: 4}\n"))
+
+    paused = run(sql, "the task", max_tokens=1)
+
+    assert paused.status == "paused"
+    assert paused.error is not None and paused.error.exit_code == ExitCode.PAUSED_BUDGET
+    assert counts(stub) == {"a": 1}  # round 1 spent the budget; round 2 never asked
+
+    run_record = sql.journal.get_run(paused.run_id)
+    assert run_record is not None
+    params = replace(RunParams.from_json(run_record.params_json), max_tokens=10**6)
+    finished = sql.runner(client(sql)).resume(run_record, load_workflow(Path(run_record.workflow_path)), params)
+
+    assert finished.status == "completed", finished.error
+    assert [t["agent"] for t in finished.result["transcript"]] == ["a", "b", "a", "b"]
+    assert counts(stub) == {"a": 2, "b": 2}
