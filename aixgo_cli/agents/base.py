@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.events import UnitEvent
 from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec
+from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec
 
 
 class ModelGateway(Protocol):
@@ -47,6 +47,8 @@ class Invocation:
     on_token: TokenCallback | None = None
     idempotency_key: str = ""
     sources: Mapping[str, Any] = field(default_factory=dict)  # each data source's output, when several
+    # Earlier exchanges of this agent in the run's conversation session, oldest first (`session:`).
+    history: tuple[ChatMessage, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
     # Reports an event about this unit (e.g. InjectionDetected); the engine stamps the run id, the unit
     # key and the time, so an agent leaves those empty.

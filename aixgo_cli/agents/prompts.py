@@ -23,13 +23,19 @@ def uses_input(template: str) -> bool:
 
 
 def initial_messages(invocation: Invocation) -> list[ChatMessage]:
+    """The system prompt, the session's earlier exchanges (if any), then this unit's user message."""
     template = invocation.spec.prompt
+    history = list(invocation.history)
     if not template:
-        return [ChatMessage(role="user", content=invocation.text)]
+        return [*history, ChatMessage(role="user", content=invocation.text)]
     rendered = invocation.render(template, invocation.template_context())
     if uses_input(template):
-        return [ChatMessage(role="user", content=rendered)]
-    return [ChatMessage(role="system", content=rendered), ChatMessage(role="user", content=invocation.text)]
+        return [*history, ChatMessage(role="user", content=rendered)]
+    return [
+        ChatMessage(role="system", content=rendered),
+        *history,
+        ChatMessage(role="user", content=invocation.text),
+    ]
 
 
 def chat_request(

@@ -48,6 +48,9 @@ def run(
         None, "--record", metavar="FILE", help="Record every model call to this cassette."
     ),
     replay: Path | None = typer.Option(None, "--replay", metavar="FILE", help="Answer model calls from this cassette."),
+    session: str | None = typer.Option(
+        None, "--session", metavar="NAME", help="Continue the conversation NAME (workflows with session:)."
+    ),
 ) -> int:
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.cli.limits import LimitOverrides
@@ -70,6 +73,7 @@ def run(
             variables=resolve_variables(loaded, var),
             record=str(record) if record else None,
             replay=str(replay) if replay else None,
+            session=session,
         )
     )
 

@@ -59,8 +59,13 @@ class CheckContext:
         self.declared_inputs: dict[str, Any] = inputs if isinstance(inputs, dict) else {}
         # Built once: checks ask for it per reference, and rebuilding it each time made validation
         # quadratic in the number of agents.
-        self.members: frozenset[str] = frozenset(self.agents) | frozenset(self.flows)
-        """Names a pattern may refer to: agents and flows."""
+        names = set(self.agents) | set(self.flows)
+        block = data.get("supervisor")
+        if isinstance(block, dict) and isinstance(block.get("model"), str):
+            names.add(str(block.get("name") or "supervisor"))
+        self.members: frozenset[str] = frozenset(names)
+        """Names a pattern may refer to: agents and flows, and the agent a top-level `supervisor:` block
+        with a model defines."""
         self._targeted_by: dict[str, set[str]] | None = None
 
     def graph_sources(self, name: str) -> set[str]:

@@ -15,6 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from aixgo_cli.config.orchestration_checks import block_members
+from aixgo_cli.config.session_spec import SessionSpec, session_spec
+from aixgo_cli.config.supervisor import supervisor_agent, supervisor_defaults
 from aixgo_cli.config.validate import ValidationReport, validate_bytes, validate_path
 from aixgo_cli.errors import UserError
 
@@ -84,16 +87,25 @@ class AgentSpec:
     guided: MappingProxyType[str, Any]
     definition_hash: str
     raw: MappingProxyType[str, Any] = field(repr=False)
+    description: str | None = None  # what the agent does; patterns show it to members choosing among agents
 
 
 @dataclass(frozen=True)
 class FlowSpec:
-    """An orchestration block: the root one (name 'orchestration') or a named flow."""
+    """An orchestration block: the root one (name 'orchestration') or a named flow.
+
+    `members` are the block's `agents:` list; `names` is every agent or flow the block refers to,
+    config keys included (a router's routes, a planning flow's planner). `config` is the pattern's block
+    as written, with the top-level `supervisor:` defaults filled in for the supervisor pattern; each
+    pattern reads it into its own frozen config when a run starts."""
 
     name: str
     pattern: str
     members: tuple[str, ...]
     config: MappingProxyType[str, Any]
+    names: tuple[str, ...] = ()
+    description: str | None = None
+    timeout_s: float | None = None  # `config.timeout` where the pattern has one: a bound on the whole flow
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,10 @@ class Workflow:
     inputs: MappingProxyType[str, MappingProxyType[str, Any]]
     limits: Limits
     raw: MappingProxyType[str, Any] = field(repr=False)
+    session: SessionSpec | None = None
+    # The agent a top-level `supervisor:` block with a model defines: it runs only when a supervisor
+    # pattern asks it, never as a step of the agent graph.
+    supervisor_agent: str | None = None
 
     def agent_order(self) -> list[str]:
         """Agents in an order where every upstream (edge or depends_on) comes first; file order on ties."""
@@ -197,8 +213,14 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
     agents: dict[str, AgentSpec] = {}
     for body in data["agents"]:
         agents[body["name"]] = _agent(body, services, tools)
-    flows = {name: _flow(name, body) for name, body in data.get("flows", {}).items()}
-    orchestration = _flow("orchestration", data["orchestration"]) if "orchestration" in data else None
+    supervisor = data.get("supervisor") or {}
+    implicit = None
+    if supervisor.get("model"):
+        spec = supervisor_agent(supervisor)
+        agents[spec["name"]] = _agent(spec, services, tools)
+        implicit = spec["name"]
+    flows = {name: _flow(name, body, supervisor) for name, body in data.get("flows", {}).items()}
+    orchestration = _flow("orchestration", data["orchestration"], supervisor) if "orchestration" in data else None
     limits_raw = data.get("limits", {})
     limits = Limits(
         max_steps=limits_raw.get("max_steps"),
@@ -222,6 +244,8 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         inputs=MappingProxyType({k: _frozen(v) for k, v in data.get("inputs", {}).items()}),
         limits=limits,
         raw=_frozen(data),
+        session=session_spec(data),
+        supervisor_agent=implicit,
     )
     return workflow
 
@@ -264,6 +288,7 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
         guided=_frozen(body.get("guided_config")),
         definition_hash=stable_hash(definition),
         raw=_frozen(body),
+        description=body.get("description"),
     )
 
 
@@ -278,7 +303,16 @@ def _tool_identity(tool: Any) -> dict[str, Any]:
     return {k: v for k, v in dict(tool).items() if k not in _TOOL_RUN_SETTINGS}
 
 
-def _flow(name: str, body: dict[str, Any]) -> FlowSpec:
+def _flow(name: str, body: dict[str, Any], supervisor: dict[str, Any]) -> FlowSpec:
+    config = dict(body.get("config") or {})
+    if body["pattern"] == "supervisor":
+        config = {**supervisor_defaults(supervisor), **config}
     return FlowSpec(
-        name=name, pattern=body["pattern"], members=tuple(body.get("agents", ())), config=_frozen(body.get("config"))
+        name=name,
+        pattern=body["pattern"],
+        members=tuple(body.get("agents", ())),
+        config=_frozen(config),
+        names=tuple(dict.fromkeys(block_members({**body, "config": config}))),
+        description=body.get("description"),
+        timeout_s=parse_duration(config.get("timeout")),
     )

@@ -23,6 +23,10 @@ class PatternRule:
     bound: str | None = None  # the key that bounds the pattern's loop
     min_agents: int = 0
     roles: dict[str, str] = field(default_factory=dict)  # config key -> required role
+    # False for a pattern the format describes but this version cannot run: `validate` reports it as an
+    # error, as `run` would refuse it. tests/test_validate_run_agree.py keeps this in step with the
+    # pattern registry (patterns/registry.py).
+    runnable: bool = True
 
 
 PATTERN_RULES: dict[str, PatternRule] = {
@@ -31,7 +35,9 @@ PATTERN_RULES: dict[str, PatternRule] = {
     "router": PatternRule(refs=("classifier", "default"), ref_maps=("routes",), required=("classifier", "routes")),
     "swarm": PatternRule(refs=("entry",), bound="max_handoffs", min_agents=1),
     "hierarchical": PatternRule(refs=("manager",), ref_maps=("teams",), required=("manager", "teams")),
-    "rag": PatternRule(refs=("retriever", "generator", "reranker"), required=("retriever", "generator")),
+    "rag": PatternRule(
+        refs=("retriever", "generator", "reranker"), required=("retriever", "generator"), runnable=False
+    ),
     "reflection": PatternRule(refs=("generator", "critic"), required=("generator", "critic"), bound="max_iterations"),
     "ensemble": PatternRule(min_agents=2),
     "supervisor": PatternRule(refs=("supervisor",), bound="max_rounds", min_agents=1),
@@ -103,6 +109,13 @@ def _check_block(ctx: CheckContext, path: tuple[PathPart, ...], block: dict[str,
     config = block.get("config") if isinstance(block.get("config"), dict) else {}
     assert isinstance(config, dict)
     label = "orchestration" if path == ("orchestration",) else f"flow '{path[1]}'"
+    if not rule.runnable:
+        ctx.error(
+            (*path, "pattern"),
+            "not-runnable",
+            f"{label}: the {pattern} pattern cannot run in this version of aixgo",
+            "patterns that run: " + ", ".join(sorted(name for name, r in PATTERN_RULES.items() if r.runnable)),
+        )
     members = block.get("agents") if isinstance(block.get("agents"), list) else []
     assert isinstance(members, list)
     for index, name in enumerate(members):
@@ -223,6 +236,7 @@ def _check_unused(ctx: CheckContext, root: dict[str, Any]) -> None:
         reached.add(name)
         if name in ctx.flows:
             pending.extend(block_members(ctx.flows[name]))
+    reached |= _default_supervisor(ctx, root, reached)
     for agent in ctx.agents.values():
         if agent.name not in reached and not _feeds_into(ctx, agent.name, reached):
             ctx.warning(
@@ -240,6 +254,19 @@ def _check_unused(ctx: CheckContext, root: dict[str, Any]) -> None:
                 "refer to it from a pattern, or remove it",
                 at_key=True,
             )
+
+
+def _default_supervisor(ctx: CheckContext, root: dict[str, Any], reached: set[str]) -> set[str]:
+    """The agent the top-level `supervisor:` block names, when a reached supervisor flow relies on it."""
+    block = ctx.data.get("supervisor")
+    if not isinstance(block, dict) or not isinstance(block.get("name"), str):
+        return set()
+    flows = [root] + [ctx.flows[name] for name in reached if name in ctx.flows]
+    for body in flows:
+        config = body.get("config")
+        if body.get("pattern") == "supervisor" and not (isinstance(config, dict) and "supervisor" in config):
+            return {block["name"]}
+    return set()
 
 
 def _feeds_into(ctx: CheckContext, name: str, reached: set[str]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aixgo_cli.config.context import CheckContext, Named, named_entries
+from aixgo_cli.config.model_prefixes import KNOWN_PROVIDERS, TEST_ONLY_PREFIX, unknown_prefix
 from aixgo_cli.config.role_checks import check_role_config
 from aixgo_cli.schema.positions import position
 from aixgo_cli.schema.suggest import did_you_mean, did_you_mean_or_list, one_of
@@ -186,7 +187,27 @@ def _check_model(ctx: CheckContext, agent: Named, role: Any) -> None:
             "remove `model:`",
             at_key=True,
         )
-    if "/" in model or model in ctx.services:
+    if model in ctx.services:
+        return
+    if "/" in model:
+        prefix = unknown_prefix(model)
+        if prefix == TEST_ONLY_PREFIX:
+            ctx.warning(
+                (*base, "model"),
+                "test-only-model",
+                f"agent '{agent.name}' uses model '{model}', which only aixgo's scripted test client answers; "
+                "`run` refuses it",
+                "write a provider LiteLLM knows (openai/, anthropic/, ollama_chat/...) or a model_services name",
+            )
+        elif prefix is not None:
+            ctx.error(
+                (*base, "model"),
+                "unknown-provider",
+                f"agent '{agent.name}' uses model '{model}', but '{prefix}' is not a provider LiteLLM knows",
+                did_you_mean(prefix, sorted(KNOWN_PROVIDERS))
+                or "write a provider LiteLLM knows (openai/, anthropic/, gemini/, ollama_chat/...) or the name "
+                "of a model_services entry",
+            )
         return
     guess = did_you_mean(model, ctx.services)
     if guess:

@@ -7,8 +7,11 @@ from pathlib import Path
 
 from aixgo_cli.config.context import CheckContext
 from aixgo_cli.config.graph_checks import check_graph
+from aixgo_cli.config.nesting_checks import check_nesting
 from aixgo_cli.config.orchestration_checks import check_orchestration
 from aixgo_cli.config.reference_checks import check_references
+from aixgo_cli.config.session_checks import check_session
+from aixgo_cli.config.supervisor_checks import check_supervisor
 from aixgo_cli.config.template_checks import check_templates
 from aixgo_cli.config.tool_checks import check_tools
 from aixgo_cli.schema.issues import Issue
@@ -69,6 +72,9 @@ def _validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
             check_references(ctx)
             check_graph(ctx)
             check_orchestration(ctx)
+            check_supervisor(ctx)
+            check_nesting(ctx)
+            check_session(ctx)
             check_templates(ctx)
             check_tools(ctx)
             issues.extend(ctx.issues)

@@ -10,6 +10,7 @@ from typing import Any
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.engine.budget import BudgetTracker
+from aixgo_cli.engine.sessions import RunSession
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.errors import RunInterrupted
 from aixgo_cli.events import Event
@@ -43,6 +44,7 @@ class RunContext:
     tool_sources: ToolSources = field(default_factory=lambda: ToolSources([]))
     audit: AuditSink = field(default_factory=NoAudit)
     workspace: Path | None = None  # the run's own directory for file tools (workspaces/RUN_ID)
+    session: RunSession | None = None  # the conversation session the run is part of
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

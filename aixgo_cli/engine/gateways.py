@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from aixgo_cli.engine.context import RunContext
@@ -23,7 +24,7 @@ from aixgo_cli.errors import AixgoError, RunError, RunWaiting
 from aixgo_cli.events import IncompleteReply, LLMCalled, ToolCalled, event_to_json
 from aixgo_cli.providers.deadline import bounded
 from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolSpec, Usage
+from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import journal_json
 from aixgo_cli.tools.base import RequestRefused, Tool, ToolCallError
@@ -31,15 +32,20 @@ from aixgo_cli.tools.toolbox import canonical_name, parse_arguments, result_text
 
 
 class JournaledModel:
-    def __init__(self, ctx: RunContext, unit_key: str, *, incomplete_reply: str = "warn") -> None:
+    def __init__(
+        self, ctx: RunContext, unit_key: str, instructions: str | None = None, *, incomplete_reply: str = "warn"
+    ) -> None:
         self.ctx = ctx
         self.unit_key = unit_key
+        self.instructions = instructions
         self.calls = 0
         self.usage = Usage()  # everything this unit's calls cost, replayed ones included
         self.incomplete_reply = incomplete_reply  # the agent's `incomplete_reply`: warn | fail
 
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         ctx = self.ctx
+        if self.instructions:
+            request = with_instructions(request, self.instructions)
         self.calls += 1
         call_key = f"{self.unit_key}/m{self.calls}"
         request_json = redact(request.to_json_text())  # journaled and compared in masked form
@@ -141,6 +147,18 @@ class JournaledModel:
                 tokens_estimated=usage.tokens_estimated,
             )
         )
+
+
+def with_instructions(request: ChatRequest, instructions: str) -> ChatRequest:
+    """The request with a pattern's instructions appended to its system message (one system message
+    suits every provider), or a system message of its own when it has none."""
+    messages = list(request.messages)
+    if messages and messages[0].role == "system":
+        first = messages[0]
+        messages[0] = replace(first, content=f"{first.content or ''}\n\n{instructions}".lstrip())
+    else:
+        messages.insert(0, ChatMessage(role="system", content=instructions))
+    return replace(request, messages=tuple(messages))
 
 
 class JournaledTools:

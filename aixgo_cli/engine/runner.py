@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
 from aixgo_cli.engine.leasing import keep_renewing, take_lease
+from aixgo_cli.engine.sessions import run_session, session_mark
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
@@ -57,6 +58,8 @@ class RunParams:
     concurrency: int | None = None
     replay: str | None = None
     record: str | None = None
+    session: str | None = None  # the conversation session's name (`--session`, else `session.key`)
+    session_mark: int | None = None  # the session's last message when the run started: what it reads
     version: int = PARAMS_VERSION
 
     def to_json(self) -> str:
@@ -121,6 +124,7 @@ class Runner:
     def start(self, workflow: Workflow, params: RunParams) -> RunOutcome:
         check_runnable(workflow)
         templates = _compiled_templates(workflow)  # a broken prompt stops the run before it is recorded
+        params = with_session(workflow, params, self.journal)
         record = RunRecord.start(
             workflow_name=workflow.name,
             workflow_path=str(workflow.path or "<stdin>"),
@@ -219,6 +223,7 @@ class Runner:
             tool_sources=self.tool_sources(workflow, workspace),
             audit=audit,
             workspace=workspace,
+            session=run_session(workflow.session, params.session, params.session_mark, self.journal),
         )
         self.current = ctx
         try:
@@ -252,7 +257,8 @@ class Runner:
                 n for n in workflow.agent_order() if workflow.agents[n].role == "logger" and n not in member_names
             ]
         else:
-            lane_agents = [n for n in workflow.agent_order() if n not in {p.name for p in producers}]
+            skipped = {p.name for p in producers} | {workflow.supervisor_agent}
+            lane_agents = [n for n in workflow.agent_order() if n not in skipped]
         if not producers:
             return walker.run_lane("main", params.input, lane_agents)
         results: list[Any] = []
@@ -266,6 +272,8 @@ class Runner:
         return results
 
     def _finish(self, ctx: RunContext, status: RunStatus, result: Any, error: AixgoError | None) -> RunOutcome:
+        if status == "completed" and ctx.session is not None:
+            ctx.session.save(ctx.workflow.name, ctx.run_id)  # before the run reads as completed
         spent = ctx.budget.spent
         message = redact(error.message) if error else None
         self.journal.update_run(
@@ -388,18 +396,25 @@ def _note_usage(spent: Spent, request_json: str, response_json: str | None) -> N
             spent.estimated_token_models = spent.estimated_token_models | {model}
 
 
-def _orchestrated(workflow: Workflow) -> set[str]:
-    from aixgo_cli.config.orchestration_checks import block_members
+def with_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunParams:
+    """Name the run's session and fix what it reads (see engine/sessions.py)."""
+    if workflow.session is None and params.session is None:
+        return params
+    name, mark = session_mark(workflow, params.session, journal)
+    return replace(params, session=name, session_mark=mark)
 
+
+def _orchestrated(workflow: Workflow) -> set[str]:
+    """Every agent and flow the orchestration reaches, through nested flows."""
     names: set[str] = set()
-    pending = [dict(workflow.raw["orchestration"])] if workflow.orchestration is not None else []
+    pending = [workflow.orchestration] if workflow.orchestration is not None else []
     while pending:
-        block = pending.pop()
-        for name in block_members(block):
+        flow = pending.pop()
+        for name in flow.names:
             if name not in names:
                 names.add(name)
                 if name in workflow.flows:
-                    pending.append(dict(workflow.raw["flows"][name]))
+                    pending.append(workflow.flows[name])
     return names
 
 

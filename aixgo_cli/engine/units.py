@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aixgo_cli.agents.base import Invocation
+from aixgo_cli.agents.base import Invocation, as_text
 from aixgo_cli.agents.logger import rewrite_stdout_line
 from aixgo_cli.agents.registry import agent_for
 from aixgo_cli.config.model import AgentSpec, stable_hash
@@ -25,7 +25,7 @@ from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_p
 from aixgo_cli.engine.screening import ScreeningPolicy
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
-from aixgo_cli.providers.types import Usage
+from aixgo_cli.providers.types import ChatMessage, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import UnitRecord, journal_json
 from aixgo_cli.tools.base import Tool
@@ -38,8 +38,15 @@ def unit_key(
     upstream: Mapping[str, Any],
     variables: Mapping[str, Any],
     definition_hash: str | None = None,
+    instructions: str | None = None,
+    history: tuple[ChatMessage, ...] = (),
 ) -> tuple[str, str]:
-    input_hash = stable_hash({"payload": payload, "upstream": dict(upstream), "vars": dict(variables)})
+    keyed: dict[str, Any] = {"payload": payload, "upstream": dict(upstream), "vars": dict(variables)}
+    if instructions:  # only when a pattern gives some, so units outside patterns keep their keys
+        keyed["instructions"] = instructions
+    if history:  # a session's earlier exchanges are part of what the agent is asked
+        keyed["history"] = [[m.role, m.content] for m in history]
+    input_hash = stable_hash(keyed)
     definition = definition_hash or spec.definition_hash
     return f"{place}#{definition[:10]}.{input_hash[:10]}", input_hash
 
@@ -100,9 +107,12 @@ class UnitRunner:
         upstream: Mapping[str, Any] | None = None,
         sources: Mapping[str, Any] | None = None,
         lane_item: Any = None,
+        *,
+        instructions: str | None = None,
     ) -> Any:
         """Run (or replay) one unit. `sources` are the outputs of the agent's own data sources when it has
-        several (their text is already in `payload`, so they add nothing to the key)."""
+        several (their text is already in `payload`, so they add nothing to the key). `instructions`, from
+        the pattern running the agent, are added to the system message of each of its model calls."""
         ctx = self.ctx
         needs = self._needs.get(spec.name)
         if needs is None:
@@ -113,13 +123,24 @@ class UnitRunner:
             keyed_payload = {"payload": payload, "lane_item": lane_item}  # the line it writes holds both
         tools = self.tools_for(spec) if spec.role == "react" else {}
         definition_hash = definition_with_tools(spec, tools)
+        in_session = ctx.session is not None and spec.role == "react"
+        history = ctx.session.history(spec.name) if ctx.session is not None and in_session else ()
         key, input_hash = unit_key(
-            place, spec, keyed_payload, upstream, ctx.variables if needs.inputs else {}, definition_hash
+            place,
+            spec,
+            keyed_payload,
+            upstream,
+            ctx.variables if needs.inputs else {},
+            definition_hash,
+            instructions,
+            history,
         )
         done = ctx.journal.get_completed_unit(ctx.run_id, key)
         if done is not None:
             assert done.output_json is not None
             output = journal_json(done.output_json, f"the output of step {place}")
+            if ctx.session is not None and in_session:
+                ctx.session.record(spec.name, as_text(payload), as_text(output))
             ctx.budget.add_step(cached=True)
             ctx.emit(
                 StepFinished(
@@ -151,7 +172,7 @@ class UnitRunner:
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
         )
-        model = JournaledModel(ctx, key, incomplete_reply=str(spec.raw.get("incomplete_reply", "warn")))
+        model = JournaledModel(ctx, key, instructions, incomplete_reply=str(spec.raw.get("incomplete_reply", "warn")))
         started = time.perf_counter()
         invocation = Invocation(
             spec=spec,
@@ -178,6 +199,7 @@ class UnitRunner:
             else None,
             idempotency_key=f"{ctx.run_id}/{key}",
             sources=dict(sources or {}),
+            history=history,
             extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt, "lane_item": lane_item},
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
@@ -236,6 +258,8 @@ class UnitRunner:
             events=[(finished.kind, event_to_json(finished))],
         )
         ctx.emit(finished)
+        if ctx.session is not None and in_session:
+            ctx.session.record(spec.name, as_text(payload), as_text(output))
         return output
 
 

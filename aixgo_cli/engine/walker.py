@@ -8,17 +8,24 @@ mode hands the item to the root pattern, which runs members (agents or nested fl
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
 from aixgo_cli.agents.base import as_text
-from aixgo_cli.config.model import Workflow
+from aixgo_cli.config.model import FlowSpec, Workflow
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.units import UnitRunner
-from aixgo_cli.errors import AixgoError, RunInterrupted, RunPaused, UserError
-from aixgo_cli.patterns.base import Outcome
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.patterns.base import Call, Flow, Outcome, PatternDef
 from aixgo_cli.patterns.registry import pattern_for
+
+
+def compile_flow(spec: FlowSpec) -> tuple[PatternDef[Any], Flow[Any]]:
+    """A flow block with its pattern's typed config, read once per run rather than at every call."""
+    pattern = pattern_for(spec.pattern)
+    return pattern, Flow(spec.name, spec.pattern, spec.members, pattern.read(spec.config))
 
 
 class Walker:
@@ -32,6 +39,11 @@ class Walker:
         self._order = workflow.agent_order()
         self._sources = {name: workflow.data_sources(name) for name in workflow.agents}
         self._ancestors = _ancestors(workflow, self._order)
+        self._flows = {name: compile_flow(spec) for name, spec in workflow.flows.items()}
+        self._root = compile_flow(workflow.orchestration) if workflow.orchestration is not None else None
+        # A flow with `config.timeout`: its place -> (deadline, flow name, seconds). Keyed by place, not by
+        # thread, because a flow's members may run on other threads.
+        self._deadlines: dict[str, tuple[float, str, float]] = {}
 
     @property
     def workflow(self) -> Workflow:
@@ -39,36 +51,81 @@ class Walker:
 
     # Members ------------------------------------------------------------------------------------------
 
-    def run(self, name: str, payload: Any, place: str, seen: Mapping[str, Any]) -> Any:
-        flow = self.workflow.flows.get(name)
-        if flow is not None:
-            return pattern_for(flow.pattern)(flow, payload, place, self, seen)
+    def run(
+        self,
+        name: str,
+        payload: Any,
+        place: str,
+        seen: Mapping[str, Any],
+        *,
+        sources: Mapping[str, Any] | None = None,
+        instructions: str | None = None,
+    ) -> Any:
+        self._check_deadlines(place)
+        compiled = self._flows.get(name)
+        if compiled is not None:
+            # A nested flow is given only its input: instructions and sources address one agent's prompt.
+            pattern, flow = compiled
+            return self._run_flow(pattern, flow, self.workflow.flows[name], payload, place, seen)
         spec = self.workflow.agents[name]
-        return self.units.run(place, spec, payload, seen)
+        return self.units.run(place, spec, payload, seen, sources, instructions=instructions)
 
-    def run_many(
-        self, calls: Sequence[tuple[str, Any, str]], limit: int, seen: Mapping[str, Any], *, fail_fast: bool
-    ) -> list[Outcome]:
+    def _run_flow(
+        self,
+        pattern: PatternDef[Any],
+        flow: Flow[Any],
+        spec: FlowSpec,
+        payload: Any,
+        place: str,
+        seen: Mapping[str, Any],
+    ) -> Any:
+        if spec.timeout_s is None:
+            return pattern.run(flow, payload, place, self, seen)
+        self._deadlines[place] = (time.monotonic() + spec.timeout_s, flow.name, spec.timeout_s)
+        try:
+            return pattern.run(flow, payload, place, self, seen)
+        finally:
+            self._deadlines.pop(place, None)
+
+    def _check_deadlines(self, place: str) -> None:
+        """A flow's timeout is checked before each of its members starts; a member already running
+        finishes (its result is journaled, so a resume does not pay for it again)."""
+        now = time.monotonic()
+        for prefix, (deadline, name, seconds) in list(self._deadlines.items()):
+            if now > deadline and place.startswith(prefix + "/"):
+                raise RunError(
+                    f"flow '{name}' ran past its timeout of {seconds:g}s",
+                    hint="raise the flow's config.timeout; finished steps are kept; then: aixgo resume RUN_ID",
+                )
+
+    def describe(self, name: str) -> str:
+        spec = self.workflow.agents.get(name)
+        if spec is not None:
+            return spec.description or f"a {spec.role} agent"
+        flow = self.workflow.flows[name]
+        return flow.description or f"a {flow.pattern} flow"
+
+    def run_many(self, calls: Sequence[Call], limit: int, seen: Mapping[str, Any], *, fail_fast: bool) -> list[Outcome]:
         if limit <= 1 or len(calls) <= 1:
             outcomes = []
-            for name, payload, place in calls:
-                outcomes.append(self._attempt(name, payload, place, seen))
+            for call in calls:
+                outcomes.append(self._attempt(call, seen))
                 if fail_fast and not outcomes[-1].ok:
                     break
             return outcomes
         stop = threading.Event()
 
-        def attempt(name: str, payload: Any, place: str) -> Outcome | None:
+        def attempt(call: Call) -> Outcome | None:
             if stop.is_set():  # fail_fast: a member not begun when another failed is never begun
                 return None
-            outcome = self._attempt(name, payload, place, seen)
+            outcome = self._attempt(call, seen)
             if fail_fast and not outcome.ok:
                 stop.set()
             return outcome
 
         pool = ThreadPoolExecutor(max_workers=min(limit, len(calls)), thread_name_prefix="aixgo-member")
         try:
-            futures = [pool.submit(attempt, name, payload, place) for name, payload, place in calls]
+            futures = [pool.submit(attempt, call) for call in calls]
             return [outcome for outcome in (f.result() for f in futures) if outcome is not None]
         except KeyboardInterrupt:
             self.ctx.cancelled.set()
@@ -77,22 +134,25 @@ class Walker:
             # On an interruption or a pause, do not wait for members still in a model call.
             pool.shutdown(wait=not self.ctx.cancelled.is_set(), cancel_futures=True)
 
-    def _attempt(self, name: str, payload: Any, place: str, seen: Mapping[str, Any]) -> Outcome:
+    def _attempt(self, call: Call, seen: Mapping[str, Any]) -> Outcome:
         try:
-            return Outcome(name, value=self.run(name, payload, place, seen))
+            value = self.run(
+                call.member, call.payload, call.place, seen, sources=call.sources, instructions=call.instructions
+            )
+            return Outcome(call.member, value=value)
         except (RunPaused, RunInterrupted, UserError, KeyboardInterrupt):
             raise
         except AixgoError as exc:
-            return Outcome(name, error=exc)
+            return Outcome(call.member, error=exc)
 
     # Lanes --------------------------------------------------------------------------------------------
 
     def run_lane(self, lane: str, item: Any, agents: Sequence[str]) -> Any:
         """Run one item through the lane's agents (graph mode); the result is what the sinks produced."""
         workflow = self.workflow
-        if workflow.orchestration is not None:
-            root = workflow.orchestration
-            result = pattern_for(root.pattern)(root, item, f"{lane}/orchestration", self, {})
+        if self._root is not None and workflow.orchestration is not None:
+            pattern, root = self._root
+            result = self._run_flow(pattern, root, workflow.orchestration, item, f"{lane}/orchestration", {})
             for name in agents:  # loggers around the orchestration receive its result
                 result = self.units.run(f"{lane}/{name}", workflow.agents[name], result, lane_item=item)
             return result

@@ -1,19 +1,44 @@
-"""Pattern name -> implementation. Patterns not yet available say so and name the ones that are."""
+"""Pattern name -> its definition. A pattern that cannot run yet is named, with the ones that can.
+
+Adding a pattern is one module under `patterns/` exporting a `PatternDef` and one line here.
+"""
 
 from __future__ import annotations
 
-from aixgo_cli.errors import UserError
-from aixgo_cli.patterns.base import Pattern
-from aixgo_cli.patterns.parallel import run_parallel
-from aixgo_cli.patterns.sequential import run_sequential
+from typing import Any
 
-PATTERNS: dict[str, Pattern] = {
-    "sequential": run_sequential,
-    "parallel": run_parallel,
+from aixgo_cli.errors import UserError
+from aixgo_cli.patterns.aggregation import AGGREGATION
+from aixgo_cli.patterns.base import PatternDef
+from aixgo_cli.patterns.classifier import CLASSIFIER
+from aixgo_cli.patterns.ensemble import ENSEMBLE
+from aixgo_cli.patterns.hierarchical import HIERARCHICAL
+from aixgo_cli.patterns.mapreduce import MAPREDUCE
+from aixgo_cli.patterns.parallel import PARALLEL
+from aixgo_cli.patterns.planning import PLANNING
+from aixgo_cli.patterns.reflection import REFLECTION
+from aixgo_cli.patterns.router import ROUTER
+from aixgo_cli.patterns.sequential import SEQUENTIAL
+from aixgo_cli.patterns.supervisor import SUPERVISOR
+from aixgo_cli.patterns.swarm import SWARM
+
+PATTERNS: dict[str, PatternDef[Any]] = {
+    "sequential": SEQUENTIAL,
+    "parallel": PARALLEL,
+    "router": ROUTER,
+    "swarm": SWARM,
+    "hierarchical": HIERARCHICAL,
+    "reflection": REFLECTION,
+    "ensemble": ENSEMBLE,
+    "supervisor": SUPERVISOR,
+    "mapreduce": MAPREDUCE,
+    "aggregation": AGGREGATION,
+    "classifier": CLASSIFIER,
+    "planning": PLANNING,
 }
 
 
-def pattern_for(name: str) -> Pattern:
+def pattern_for(name: str) -> PatternDef[Any]:
     try:
         return PATTERNS[name]
     except KeyError:

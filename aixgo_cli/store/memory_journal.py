@@ -19,6 +19,7 @@ from pathlib import Path
 from aixgo_cli.store import rules
 from aixgo_cli.store.export import copy_run
 from aixgo_cli.store.memory_runs import MemoryRuns, RunState
+from aixgo_cli.store.memory_sessions import MemorySessions
 from aixgo_cli.store.protocol import EventSpec
 from aixgo_cli.store.records import (
     CALL_KINDS,
@@ -37,9 +38,10 @@ from aixgo_cli.store.records import (
 _replace = dataclasses.replace
 
 
-class MemoryJournal(MemoryRuns):
+class MemoryJournal(MemoryRuns, MemorySessions):
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
-        super().__init__(clock)
+        MemoryRuns.__init__(self, clock)
+        MemorySessions.__init__(self)
 
     # Units ------------------------------------------------------------------------------------------
 

@@ -97,6 +97,31 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         CREATE UNIQUE INDEX events_seq ON events (run, seq);
         """,
     ),
+    (
+        # Conversation sessions (`session:` / `run --session NAME`): each agent's turns, kept across runs.
+        # Not tied to one run's row: a session outlives the runs that wrote it, and `runs rm` leaves it.
+        # Clustered on the primary keys and without further indexes: a session holds at most
+        # max_messages per agent, so its rows are scanned, and every journal pays only two pages for them.
+        "0002_sessions",
+        """
+        CREATE TABLE sessions (
+            name TEXT PRIMARY KEY,
+            workflow_name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE session_messages (
+            session TEXT NOT NULL REFERENCES sessions(name) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            agent TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('user','assistant')),
+            content TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (session, seq)
+        ) WITHOUT ROWID
+        """,
+    ),
 )
 
 FORMAT_VERSION: Final = len(MIGRATIONS)

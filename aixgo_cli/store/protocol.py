@@ -32,6 +32,7 @@ from aixgo_cli.store.records import (
     UnitRecord,
     UsageNotes,
 )
+from aixgo_cli.store.sessions import SessionInfo, SessionMessage, Turn
 
 EventSpec = tuple[str, str]
 """An event to append: (kind, payload_json)."""
@@ -178,6 +179,25 @@ class Journal(Protocol):
         """Append one event; returns its `seq` (1, 2, 3, ... within the run)."""
 
     def list_events(self, run_id: str, *, after_seq: int = 0) -> list[EventRecord]: ...
+
+    # Sessions (store/sessions.py) --------------------------------------------------------------------
+
+    def session_mark(self, name: str) -> int:
+        """The highest message number of the session (0 when it has none)."""
+
+    def session_history(self, name: str, agent: str, *, upto: int, limit: int) -> list[SessionMessage]:
+        """The agent's last `limit` messages numbered at most `upto`, oldest first."""
+
+    def append_session(self, name: str, workflow_name: str, run_id: str, turns: Sequence[Turn], *, keep: int) -> None:
+        """Append a completed run's turns (once per run), keeping each agent's last `keep` messages."""
+
+    def list_sessions(self) -> list[SessionInfo]:
+        """Most recently updated first."""
+
+    def session_messages(self, name: str) -> list[SessionMessage]: ...
+
+    def delete_session(self, name: str) -> bool:
+        """False when there was no such session."""
 
     # Whole run --------------------------------------------------------------------------------------
 

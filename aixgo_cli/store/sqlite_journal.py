@@ -40,6 +40,7 @@ from aixgo_cli.store.records import (
 )
 from aixgo_cli.store.sqlite_db import Database
 from aixgo_cli.store.sqlite_runs import RUN_COLUMNS, SqliteRuns
+from aixgo_cli.store.sqlite_sessions import SqliteSessions
 
 _UNIT_COLUMNS = (
     "unit_key, place, status, input_hash, definition_hash, output_json, error, attempt, "
@@ -80,7 +81,7 @@ WHERE run = ? AND call_key = ? AND status = 'intent'
 """
 
 
-class SqliteJournal(SqliteRuns):
+class SqliteJournal(SqliteRuns, SqliteSessions):
     """A journal in one SQLite file. Cheap to construct: the file is opened on first use."""
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time, read_only: bool = False) -> None:

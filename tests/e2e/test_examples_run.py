@@ -36,15 +36,21 @@ RUNS_OFFLINE: dict[str, list[str]] = {
         "--input",
         "Move our PostgreSQL 12 database to PostgreSQL 16 with less than five minutes of downtime.",
     ],
+    "support-triage.yaml": ["--input", "I was charged twice for my March invoice"],
+    "code-review.yaml": ["--input", f"@{WORKFLOWS / 'data' / 'stats.diff'}"],
+    "moderation-ensemble.yaml": ["--input", "Buy cheap watches at http://spam.example"],
+    "planner-workers.yaml": ["--input", "Write a launch announcement for our CLI's 1.0"],
+    "help-desk-swarm.yaml": ["--input", "My March invoice shows the same charge twice."],
+    "report-team.yaml": ["--input", "Should we offer an on-premises edition next year?"],
+    "editorial-supervisor.yaml": ["--input", "Explain in one paragraph why the sky is blue."],
+    "review-digest.yaml": ["--input", f"@{WORKFLOWS / 'data' / 'reviews.jsonl'}"],
+    "second-opinions.yaml": ["--input", "We plan to keep user sessions in Postgres instead of Redis. Good idea?"],
+    "ticket-dispatch.yaml": ["--input", "The export button returns error 500 since this morning."],
+    "chat.yaml": ["--input", "My name is Ada and I write compilers."],
 }
 
 NOT_YET: dict[str, str] = {
-    "support-triage.yaml": "the router pattern cannot run in this version",
-    "code-review.yaml": "the reflection pattern cannot run in this version",
-    "planner-workers.yaml": "the planning pattern cannot run in this version",
-    "moderation-ensemble.yaml": "the ensemble pattern cannot run in this version",
     "local-models.yaml": "",  # needs a local Ollama server: checked only for a clean start-up failure
-    "chat.yaml": "",  # needs OPENAI_API_KEY and has no cassette: a clean exit 3
 }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from tests.engine.engine_helpers import Harness, by_model, user_text
 
+from aixgo_cli.config.validate import validate_path
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.errors import RunError, RunPaused
 from aixgo_cli.events import StepFailed, StepFinished
@@ -312,3 +313,47 @@ def test_a_producer_feeds_each_item_through_the_orchestration(engine: Harness) -
         "source/reader",
         *(f"reader[{i}]/{p}" for i in (0, 1) for p in ("orchestration/0:a", "orchestration/1:b", "log")),
     }
+
+
+# Instructions from patterns --------------------------------------------------------------------------
+
+
+def test_a_patterns_instructions_reach_the_members_system_message_and_its_key(mem: Harness) -> None:
+    """A swarm tells each member who its colleagues are: appended to the prompt's system message (one
+    system message, whatever the provider), and part of the unit's key."""
+    mem.write(workflow("pattern: swarm\nagents: [a, b]\nconfig: {max_handoffs: 2}\n", "a", "b"))
+    client = by_model({"fake/a": "HANDOFF: b\nplease", "fake/b": "done"})
+
+    outcome = mem.start(client, RunParams(input="x"))
+
+    assert outcome.status == "completed", outcome.error
+    first = client.requests[0]
+    assert [m.role for m in first.messages] == ["system", "user"]
+    system = first.messages[0].content or ""
+    assert system.startswith("You are a.") and "HANDOFF: <name>" in system and "- b: a react agent" in system
+    assert client.requests[1].messages[-1].content == "please"
+
+    plain = ScriptedClient(["plain"])
+    mem.write(workflow("pattern: sequential\nagents: [a]\n", "a", "b"))
+    again = mem.start(plain, RunParams(input="x"))
+    swarm_key = next(u.unit_key for u in mem.journal.list_units(outcome.run_id) if u.place.endswith("0:a"))
+    plain_key = next(u.unit_key for u in mem.journal.list_units(again.run_id) if u.place.endswith("0:a"))
+    assert swarm_key.split("#")[1] != plain_key.split("#")[1]  # same agent, same input, other instructions
+
+
+def test_the_top_level_supervisor_block_may_name_an_existing_agent(mem: Harness) -> None:
+    """Without a model, `supervisor.name` names the agent that supervises; it is not reported unused."""
+    text = workflow("pattern: supervisor\nagents: [a, b]\n", "boss", "a", "b")
+    mem.write(text.replace("agents:\n", "supervisor: {name: boss, max_rounds: 3}\nagents:\n", 1))
+
+    def boss(request: ChatRequest) -> str:
+        return "DONE" if "Work so far" in user_text(request) else "b"
+
+    client = by_model({"fake/boss": boss, "fake/b": "from b"})
+
+    outcome = mem.start(client, RunParams(input="x"))
+
+    assert outcome.status == "completed", outcome.error
+    assert (outcome.result["output"], outcome.result["stop_reason"]) == ("from b", "done")
+    assert [r.model for r in client.requests] == ["fake/boss", "fake/b", "fake/boss"]
+    assert not [i for i in validate_path(mem.root / "workflow.yaml").issues if i.code == "unreachable"]

@@ -13,8 +13,8 @@ from tests.react.react_helpers import QUESTION
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.testing.fake_client import ScriptedClient
-from aixgo_cli.tools.files import WorkspaceError
 from aixgo_cli.tools.base import Tool
+from aixgo_cli.tools.files import WorkspaceError
 from aixgo_cli.tools.sources import WorkflowTools, run_tool_context
 
 WORKFLOW = """\
