@@ -30,6 +30,7 @@ from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
 from aixgo_cli.events import Event, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
+from aixgo_cli.knowledge.service import KnowledgeService
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.protocol import Journal
@@ -87,7 +88,9 @@ class Runner:
         stream: bool = False,
         rerun_interrupted_tools: bool = False,
         stdout_reserved: bool = False,
+        knowledge: KnowledgeService | None = None,
     ) -> None:
+        self.knowledge = knowledge  # the workflow's knowledge indexes, prepared by the caller
         self.journal = journal
         self.client = client
         self.emit = emit
@@ -165,6 +168,7 @@ class Runner:
             workflow=workflow,
             journal=self.journal,
             client=self.client,
+            knowledge=self.knowledge,
             budget=BudgetTracker(budget, spent, run_id),
             templates=templates,
             emit=self.emit,

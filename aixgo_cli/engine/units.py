@@ -23,6 +23,7 @@ from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
+from aixgo_cli.knowledge.tool import retrieval_factories
 from aixgo_cli.providers.types import Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import UnitRecord
@@ -73,8 +74,14 @@ class UnitRunner:
     def tools_for(self, spec: AgentSpec) -> dict[str, Tool]:
         with self._tools_lock:
             if spec.name not in self._tools:
-                self._tools[spec.name] = build_tools(spec, self.ctx.workflow)
+                self._tools[spec.name] = build_tools(
+                    spec, self.ctx.workflow, retrieval_factories(self.ctx.knowledge, self._charge)
+                )
             return self._tools[spec.name]
+
+    def _charge(self, usage: Usage, model: str) -> None:
+        """A query embedding made inside a tool call costs like any call (its tool result is journaled)."""
+        self.ctx.budget.add_usage(usage.prompt_tokens, 0, usage.cost_usd, model=model, cost_known=usage.cost_known)
 
     def run(
         self,

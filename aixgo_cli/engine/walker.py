@@ -15,6 +15,7 @@ from typing import Any
 from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.engine.context import RunContext
+from aixgo_cli.engine.knowledge_units import is_index, search_unit
 from aixgo_cli.engine.units import UnitRunner
 from aixgo_cli.errors import AixgoError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.patterns.base import Outcome
@@ -43,6 +44,8 @@ class Walker:
         flow = self.workflow.flows.get(name)
         if flow is not None:
             return pattern_for(flow.pattern)(flow, payload, place, self, seen)
+        if is_index(self.ctx, name):  # a `knowledge:` index as a member: one journaled search
+            return search_unit(self.ctx, name, payload, place)
         spec = self.workflow.agents[name]
         return self.units.run(place, spec, payload, seen)
 

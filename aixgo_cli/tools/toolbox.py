@@ -7,7 +7,7 @@ reported back to the model as text (so it can correct itself) rather than failin
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from aixgo_cli.tools.python_tool import (
     schema_for,
 )
 
-RUNNABLE_TOOL_TYPES = frozenset({"python", "read_file", "write_file"})
+RUNNABLE_TOOL_TYPES = frozenset({"python", "read_file", "write_file", "retrieval"})
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,18 @@ class Tool:
     run: Callable[[dict[str, Any], str], Any]  # (arguments, idempotency key) -> result
 
 
+# Tool types built by a layer above this one, passed in by the engine: `retrieval` needs the run's
+# knowledge indexes (aixgo_cli/knowledge/tool.py). Type -> factory from the tool's definition.
+ToolFactory = Callable[[dict[str, Any]], "Tool"]
+
+
 class ToolCallError(Exception):
     """The call could not be made (unknown tool, bad arguments); the model is told why."""
 
 
-def build_tools(spec: AgentSpec, workflow: Workflow) -> dict[str, Tool]:
+def build_tools(
+    spec: AgentSpec, workflow: Workflow, factories: Mapping[str, ToolFactory] | None = None
+) -> dict[str, Tool]:
     tools: dict[str, Tool] = {}
     for ref in spec.tools:
         if ":" in ref.name:
@@ -54,7 +61,8 @@ def build_tools(spec: AgentSpec, workflow: Workflow) -> dict[str, Tool]:
                 f"agent '{spec.name}' declares tool '{ref.name}' inline, but no top-level tool implements it",
                 hint="add it under tools: with type: python and callable: module:function",
             )
-        tools[ref.name] = _tool(dict(definition), workflow.base_dir)
+        factory = (factories or {}).get(str(definition.get("type")))  # hook: tool types built elsewhere
+        tools[ref.name] = factory(dict(definition)) if factory else _tool(dict(definition), workflow.base_dir)
     return tools
 
 
