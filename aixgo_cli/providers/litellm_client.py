@@ -60,6 +60,9 @@ def load_litellm() -> Any:
             import litellm
 
             litellm.suppress_debug_info = True
+            # `litellm.embedding` turns max_retries=0 into this default (`max_retries or DEFAULT_MAX_RETRIES`),
+            # so the OpenAI SDK would retry an embedding twice, unseen; aixgo does the retries itself.
+            litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[attr-defined]
             for logger in loggers:
                 for handler in list(logger.handlers):
                     logger.removeHandler(handler)  # our records go to our handlers, on stderr
