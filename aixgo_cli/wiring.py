@@ -8,6 +8,8 @@ from pathlib import Path
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
+from aixgo_cli.knowledge.service import KnowledgeService
+from aixgo_cli.knowledge.spec import index_specs
 from aixgo_cli.paths import default_db_path
 from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient
@@ -71,3 +73,23 @@ def build_model_client(
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=cassette), cassette
     client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record)
     return client, None
+
+
+def build_knowledge(workflow: Workflow, *, offline: bool) -> KnowledgeService | None:
+    """The workflow's knowledge indexes, with an embedding client when an index names a model.
+
+    Offline (a replayed run) there is no client: keyword search works, and an index that would need an
+    embedding call says so. The embedding models' secrets are required here, before any request.
+    """
+    from aixgo_cli.providers.embeddings import build_embedding_client
+
+    specs = index_specs(workflow)
+    if not specs:
+        return None
+    models = sorted({s.embedding_model for s in specs.values() if s.embedding_model})
+    if offline or not models:
+        return KnowledgeService(workflow, None)
+    resolver = ModelResolver(workflow.model_services.values())
+    secrets = SecretResolver()
+    secrets.require_all(sorted({n for m in models if (n := resolver.resolve(m).api_key_secret_name)}))
+    return KnowledgeService(workflow, build_embedding_client(secrets.resolve, workflow.model_services.values()))

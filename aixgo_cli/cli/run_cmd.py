@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:  # imported inside the commands: --help must not load the engine
+    from aixgo_cli.config.model import Workflow
     from aixgo_cli.engine.runner import Runner
+    from aixgo_cli.knowledge.service import KnowledgeService
 
 RUN_HELP = (
     "Validate WORKFLOW, resolve its secrets, and run it to completion or a pause.\n"
@@ -75,6 +77,7 @@ def run(
     client, replayed = build_model_client(
         loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
     )
+    knowledge = prepared_knowledge(loaded, offline=replayed is not None, quiet=quiet)
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = Runner(
@@ -84,6 +87,7 @@ def run(
             stdin_reader=stdin,
             stream=stream,
             stdout_reserved=json_out,
+            knowledge=knowledge,
         )
         code = support.drive(
             runner,
@@ -151,6 +155,7 @@ def resume(
         client, replayed = build_model_client(
             loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
         )
+        knowledge = prepared_knowledge(loaded, offline=replayed is not None, quiet=quiet)
         events_out = support.open_events(events)
         runner = Runner(
             journal,
@@ -160,6 +165,7 @@ def resume(
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,
             stdout_reserved=json_out,
+            knowledge=knowledge,
         )
         code = support.drive(
             runner,
@@ -172,6 +178,23 @@ def resume(
     finally:
         journal.close()
     return _report_and_exit(runner, code)
+
+
+def prepared_knowledge(workflow: Workflow, *, offline: bool, quiet: bool) -> KnowledgeService | None:
+    """The workflow's knowledge indexes, brought up to date (or refused: `on_stale: refuse`) before the run."""
+    import sys
+
+    from aixgo_cli.wiring import build_knowledge
+
+    knowledge = build_knowledge(workflow, offline=offline)
+    if knowledge is not None:
+        for report in knowledge.prepare():
+            if not quiet:
+                sys.stderr.write(
+                    f"aixgo: knowledge '{report.index}' was out of date: {report.files_changed} file(s) indexed, "
+                    f"{report.texts_embedded} chunk(s) embedded, ${report.cost_usd:.4f}\n"
+                )
+    return knowledge
 
 
 def _report_and_exit(runner: Runner, code: int) -> int:

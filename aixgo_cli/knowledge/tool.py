@@ -42,8 +42,7 @@ def retrieval_tool(
             "top_k": {
                 "type": "integer",
                 "minimum": 1,
-                "maximum": most,
-                "description": f"Documents wanted (at most {most}).",
+                "description": f"Documents wanted; more than {most} gives {most}.",
             },
             "filters": {
                 "type": "object",

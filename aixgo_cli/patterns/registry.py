@@ -5,11 +5,13 @@ from __future__ import annotations
 from aixgo_cli.errors import UserError
 from aixgo_cli.patterns.base import Pattern
 from aixgo_cli.patterns.parallel import run_parallel
+from aixgo_cli.patterns.rag import run_rag
 from aixgo_cli.patterns.sequential import run_sequential
 
 PATTERNS: dict[str, Pattern] = {
     "sequential": run_sequential,
     "parallel": run_parallel,
+    "rag": run_rag,
 }
 
 
