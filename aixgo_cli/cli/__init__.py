@@ -54,13 +54,14 @@ def _root(
 
 
 def _register() -> None:
-    from aixgo_cli.cli import run_cmd, runs_cmd, schema_cmd, secrets_cmd, validate_cmd
+    from aixgo_cli.cli import index_cmd, run_cmd, runs_cmd, schema_cmd, secrets_cmd, validate_cmd
 
     app.command("run", help=run_cmd.RUN_HELP, epilog=_EPILOG)(run_cmd.run)
     app.command("resume", help=run_cmd.RESUME_HELP, epilog=_EPILOG)(run_cmd.resume)
     app.command("validate", help=validate_cmd.HELP, epilog=_EPILOG)(validate_cmd.validate)
     app.add_typer(runs_cmd.app, name="runs")
     app.add_typer(secrets_cmd.app, name="secrets")
+    app.add_typer(index_cmd.app, name="index")
     app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
 
 

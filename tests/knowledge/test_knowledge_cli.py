@@ -1,0 +1,80 @@
+"""`aixgo index ...` and `aixgo run` with knowledge, through the real CLI in subprocesses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.knowledge.knowledge_helpers import corpus_workflow
+from tests.support.e2e import Cli
+
+from aixgo_cli.testing.stub_model_server import StubModelServer
+
+pytestmark = pytest.mark.slow
+
+RAG = """\
+agents:
+  - {name: answer, role: react, model: stub, prompt: "{{ input }}"}
+orchestration:
+  pattern: rag
+  config: {retriever: handbook, generator: answer, top_k: 2}
+"""
+
+
+def test_build_status_search_and_rm(cli: Cli, stub: StubModelServer) -> None:
+    path = str(corpus_workflow(cli.workdir, stub))
+    status = cli.run("index", "status", path, "--json")
+    assert status.returncode == 0, status.stderr
+    before = json.loads(status.stdout)
+    assert before["stale"] and len(before["changed"]) == 10
+
+    built = cli.run("index", "build", path, "--json")
+    assert built.returncode == 0, built.stderr
+    report = json.loads(built.stdout)
+    assert report["files_changed"] == 10 and report["texts_embedded"] == report["chunks_written"] > 0
+    assert report["embedding_requests"] == len(stub.stats()["embedding_requests"])
+    assert "handbook: 10 file(s), 10 indexed" in built.stderr
+    assert "sk-stub" not in built.stdout + built.stderr
+
+    again = json.loads(cli.run("index", "status", path, "--json").stdout)
+    assert not again["stale"] and again["counts"]["embedding_calls"] == report["embedding_requests"]
+
+    found = cli.run("index", "search", path, "error E07 speed sensor", "--top-k", "1", "--json")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["documents"][0]["source"] == "corpus/handbook/display.md"
+
+    removed = cli.run("index", "rm", path)
+    assert removed.returncode == 0 and "removed" in removed.stderr
+    assert json.loads(cli.run("index", "status", path, "--json").stdout)["stale"]
+
+
+def test_run_builds_a_stale_index_first_or_refuses_with_the_command(cli: Cli, stub: StubModelServer) -> None:
+    path = corpus_workflow(cli.workdir, stub, agents=RAG)
+    stub.set_rules([{"match": "Context:", "reply": "Clean the rotor."}])
+    done = cli.run("run", str(path), "--input", "my brakes squeal", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "knowledge 'handbook' was out of date: 10 file(s) indexed" in done.stderr
+    assert json.loads(done.stdout)["result"] == "Clean the rotor."
+    prompt = stub.stats()["requests"][-1]["last_user"]
+    assert prompt.startswith("Context:\n[1] (corpus/handbook/brakes.md:")
+
+    refusing = path.read_text(encoding="utf-8").replace("    chunking:", "    on_stale: refuse\n    chunking:")
+    path.write_text(refusing, encoding="utf-8")
+    (cli.workdir / "corpus" / "handbook" / "brakes.md").write_text("# Brakes\n\nNew text.\n", encoding="utf-8")
+    refused = cli.run("run", str(path), "--input", "my brakes squeal")
+    assert refused.returncode == 2, refused.stderr
+    assert "knowledge index 'handbook' is out of date (1 new or changed file(s))" in refused.stderr
+    assert f"hint: build it first: aixgo index build {path} handbook" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_a_bad_source_is_a_clear_error(cli: Cli) -> None:
+    path = corpus_workflow(
+        cli.workdir,
+        None,
+        index="  handbook:\n    sources: [{path: corpus/nothing/*.md}]\n",
+    )
+    done = cli.run("index", "build", str(path))
+    assert done.returncode == 2
+    assert "source 'corpus/nothing/*.md' matches no file" in done.stderr and "hint:" in done.stderr
+    assert "Traceback" not in done.stderr
