@@ -63,9 +63,9 @@ def filter_sql(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
         if not values or not all(isinstance(v, str | int | float | bool) for v in values):
             raise SearchError(f"filter '{key}' must be a text, number or boolean, or a list of them")
         if key == "source":
-            clauses.append("(" + " OR ".join("path GLOB ?" for _ in values) + ")")
+            clauses.append("(" + " OR ".join("c.path GLOB ?" for _ in values) + ")")
         else:
-            clauses.append(f"json_extract(metadata, '$.\"{key}\"') IN ({','.join('?' * len(values))})")
+            clauses.append(f"json_extract(c.metadata, '$.\"{key}\"') IN ({','.join('?' * len(values))})")
         params.extend(values)
     return " AND ".join(clauses) or "1", params
 
@@ -83,11 +83,21 @@ class Searcher:
         self.store = store
         self.embed_query = embed_query
         self._matrix: VectorMatrix | None = None
+        self._filtered: dict[str, list[int]] = {}  # the index does not change during a run
 
     def vectors(self) -> VectorMatrix:
         if self._matrix is None:
             self._matrix = VectorMatrix(self.store.chunk_vectors())
         return self._matrix
+
+    def _allowed(self, where: str, params: list[Any]) -> list[int]:
+        key = repr((where, params))
+        found = self._filtered.get(key)
+        if found is None:
+            found = self.store.filtered_ids(where, params)
+            if len(self._filtered) < 64:
+                self._filtered[key] = found
+        return found
 
     def search(
         self,
@@ -104,21 +114,17 @@ class Searcher:
             raise SearchError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if mode != "keyword" and not self.spec.embedding_model:
             raise SearchError(f"knowledge '{self.spec.name}' has no embedding model, so it can only search by keyword")
-        allowed = None
-        if filters:
-            where, params = filter_sql(filters)
-            allowed = self.store.filtered_ids(where, params)
-            if not allowed:
-                return []
+        where, params = filter_sql(filters) if filters else ("", [])
         depth = top_k if mode != "hybrid" else max(top_k * 5, 50)
         keyword: list[tuple[int, float]] = []
         vector: list[tuple[int, float]] = []
         if mode in ("keyword", "hybrid"):
             expression = match_expression(query)
-            keyword = self.store.keyword_search(expression, depth, allowed) if expression else []
+            keyword = self.store.keyword_search(expression, depth, where, params) if expression else []
         if mode in ("vector", "hybrid"):
             assert self.embed_query is not None, "an index with an embedding model gets a query embedder"
-            vector = self.vectors().search(self.embed_query(query), depth, allowed)
+            allowed = self._allowed(where, params) if where else None
+            vector = self.vectors().search(self.embed_query(query), depth, allowed) if allowed != [] else []
         if mode == "keyword":
             ranked = keyword
         elif mode == "vector":

@@ -274,18 +274,24 @@ class KnowledgeIndexStore:
 
     # search and status ------------------------------------------------------------------------------
 
-    def keyword_search(self, match: str, limit: int, allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
-        sql = "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
-        params: list[Any] = [match]
-        if allowed is not None:
-            sql += f" AND rowid IN ({','.join('?' * len(allowed))})"
-            params.extend(allowed)
-        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
-        return [(int(i), float(s)) for i, s in self._query(sql, [*params, limit])]
+    def keyword_search(
+        self, match: str, limit: int, where: str = "", params: Sequence[Any] = ()
+    ) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score, higher is better) for an FTS5 MATCH expression, within a chunk filter."""
+        if where:
+            sql = (
+                "SELECT f.rowid, -bm25(chunks_fts) FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+                f" WHERE chunks_fts MATCH ? AND ({where}) ORDER BY bm25(chunks_fts) LIMIT ?"
+            )
+        else:
+            sql = (
+                "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
+                " ORDER BY bm25(chunks_fts) LIMIT ?"
+            )
+        return [(int(i), float(s)) for i, s in self._query(sql, [match, *params, limit])]
 
     def filtered_ids(self, where: str, params: Sequence[Any]) -> list[int]:
-        return [int(r[0]) for r in self._query(f"SELECT id FROM chunks WHERE {where}", params)]
+        return [int(r[0]) for r in self._query(f"SELECT c.id FROM chunks c WHERE {where}", params)]
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         if not ids:
