@@ -8,7 +8,8 @@ where the provider layer breaks, and only real HTTP exercises them. Shape:
   ``"stub: "`` + the last user message or tool result (so a tool loop against the stub ends once the
   tool has answered, and a test sees what the tool returned). Reply shapes: see `stub_replies`.
 * ``POST /v1/embeddings`` answers with deterministic hashed bag-of-words vectors (`stub_embeddings`);
-  ``{"embedding_failures": n}`` in ``/_stub/config`` makes the next n embedding requests fail with 500.
+  ``{"embedding_failures": n}`` in ``/_stub/config`` makes the next n embedding requests fail with 500;
+  ``latency_s`` delays them like chat answers.
 * ``GET /v1/models``; ``POST /_stub/script`` (JSON list, appended); ``POST /_stub/rules`` (JSON list of
   ``{match, reply}``, replaces); ``POST /_stub/config`` (``{"latency_s": x}``); ``POST /_stub/reset``
   (clears script, rules and the request log); ``GET /_stub/stats``: ``{total, by_model, requests:
@@ -176,6 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
             state.embedding_requests.append(1 if isinstance(raw, str) else len(raw or []))
             failing = state.embedding_failures > 0
             state.embedding_failures -= 1 if failing else 0
+            latency_s = state.latency_s
+        if latency_s > 0 and state.stopping.wait(latency_s):  # a slow provider; ends when the server stops
+            return
         if failing:
             self._send_json(500, {"error": {"message": "stub embedding failure", "type": "server_error"}})
             return

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
+import time
 
 import pytest
 from tests.knowledge.knowledge_helpers import corpus_workflow
@@ -78,3 +81,31 @@ def test_a_bad_source_is_a_clear_error(cli: Cli) -> None:
     assert done.returncode == 2
     assert "source 'corpus/nothing/*.md' matches no file" in done.stderr and "hint:" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_build_killed_with_sigkill_continues_without_re_embedding(cli: Cli, stub: StubModelServer) -> None:
+    path = str(corpus_workflow(cli.workdir, stub))
+    stub.set_latency(0.2)  # embedding requests in flight long enough to be killed during one
+    process = cli.popen("index", "build", path)
+    deadline = time.monotonic() + 60
+    while len(stub.stats()["embedding_requests"]) < 3:  # two batches stored, the third in flight
+        assert time.monotonic() < deadline and process.poll() is None, "the build never reached the kill point"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    stub.set_latency(0.0)
+    index = next((cli.home / "knowledge").glob("*/handbook.sqlite"))
+    with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as conn:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        chunks = conn.execute("select count(*) from chunks").fetchone()[0]
+        missing = conn.execute(
+            "select count(*) from chunks c where not exists (select 1 from vectors v where v.text_hash = c.text_hash)"
+        ).fetchone()[0]
+    assert 0 < missing < chunks
+    sent_before = len(stub.stats()["embedding_requests"])
+    resumed = cli.run("index", "build", path, "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    assert report["files_changed"] == 0 and report["texts_embedded"] == missing
+    assert sum(stub.stats()["embedding_requests"][sent_before:]) == missing  # nothing stored is sent again
+    assert not json.loads(cli.run("index", "status", path, "--json").stdout)["stale"]
