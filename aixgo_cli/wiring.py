@@ -75,21 +75,33 @@ def build_model_client(
     return client, None
 
 
-def build_knowledge(workflow: Workflow, *, offline: bool) -> KnowledgeService | None:
+def build_knowledge(
+    workflow: Workflow, *, offline: bool = False, replay: Path | None = None, record: Path | None = None
+) -> KnowledgeService | None:
     """The workflow's knowledge indexes, with an embedding client when an index names a model.
 
-    Offline (a replayed run) there is no client: keyword search works, and an index that would need an
-    embedding call says so. The embedding models' secrets are required here, before any request.
+    Replaying, embeddings come from the cassette's embedding lines; recording, they are appended to it.
+    Offline with no cassette there is no client: keyword search works, and an index that needs an
+    embedding says so. The embedding models' secrets are required here, before any request.
     """
-    from aixgo_cli.providers.embeddings import build_embedding_client
+    from aixgo_cli.providers.embeddings import (
+        RecordingEmbeddingClient,
+        ReplayingEmbeddingClient,
+        build_embedding_client,
+    )
 
     specs = index_specs(workflow)
     if not specs:
         return None
     models = sorted({s.embedding_model for s in specs.values() if s.embedding_model})
-    if offline or not models:
+    if not models:
+        return KnowledgeService(workflow, None)
+    if replay is not None:
+        return KnowledgeService(workflow, ReplayingEmbeddingClient(replay))
+    if offline:
         return KnowledgeService(workflow, None)
     resolver = ModelResolver(workflow.model_services.values())
     secrets = SecretResolver()
     secrets.require_all(sorted({n for m in models if (n := resolver.resolve(m).api_key_secret_name)}))
-    return KnowledgeService(workflow, build_embedding_client(secrets.resolve, workflow.model_services.values()))
+    client = build_embedding_client(secrets.resolve, workflow.model_services.values())
+    return KnowledgeService(workflow, RecordingEmbeddingClient(client, record) if record is not None else client)

@@ -29,11 +29,19 @@ JSON = typer.Option(False, "--json", help="One JSON object per index on stdout."
 
 def _service(workflow: Path, *, offline: bool = False) -> KnowledgeService:
     from aixgo_cli.config.model import load_workflow
-    from aixgo_cli.errors import UserError
-    from aixgo_cli.wiring import build_knowledge
+    from aixgo_cli.errors import ConfigurationError, UserError
+    from aixgo_cli.wiring import build_knowledge, sibling_cassette
 
     loaded = load_workflow(workflow)
-    knowledge = build_knowledge(loaded, offline=offline)
+    try:
+        knowledge = build_knowledge(loaded, offline=offline)
+    except ConfigurationError:
+        # A shipped example without its key embeds from the cassette recorded beside it, as `run` does.
+        cassette = sibling_cassette(loaded)
+        if cassette is None:
+            raise
+        sys.stderr.write(f"aixgo: no key for the embedding model: embeddings replayed from {cassette}\n")
+        knowledge = build_knowledge(loaded, replay=cassette)
     if knowledge is None:
         raise UserError(
             f"{workflow} has no knowledge: block", hint="declare an index under knowledge: (docs/workflow-format.md)"

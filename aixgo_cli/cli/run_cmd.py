@@ -77,7 +77,7 @@ def run(
     client, replayed = build_model_client(
         loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
     )
-    knowledge = prepared_knowledge(loaded, offline=replayed is not None, quiet=quiet)
+    knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = Runner(
@@ -155,7 +155,7 @@ def resume(
         client, replayed = build_model_client(
             loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
         )
-        knowledge = prepared_knowledge(loaded, offline=replayed is not None, quiet=quiet)
+        knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
         events_out = support.open_events(events)
         runner = Runner(
             journal,
@@ -180,13 +180,15 @@ def resume(
     return _report_and_exit(runner, code)
 
 
-def prepared_knowledge(workflow: Workflow, *, offline: bool, quiet: bool) -> KnowledgeService | None:
+def prepared_knowledge(
+    workflow: Workflow, *, replay: Path | None, record: Path | None, quiet: bool
+) -> KnowledgeService | None:
     """The workflow's knowledge indexes, brought up to date (or refused: `on_stale: refuse`) before the run."""
     import sys
 
     from aixgo_cli.wiring import build_knowledge
 
-    knowledge = build_knowledge(workflow, offline=offline)
+    knowledge = build_knowledge(workflow, replay=replay, record=record)
     if knowledge is not None:
         for report in knowledge.prepare():
             if not quiet:

@@ -16,7 +16,7 @@ from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.model import stable_hash
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import describe_payload
-from aixgo_cli.errors import RunError, UserError
+from aixgo_cli.errors import AixgoError, ConfigurationError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, event_to_json
 from aixgo_cli.knowledge.search import SearchError
 from aixgo_cli.knowledge.service import documents_json
@@ -53,12 +53,17 @@ def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
         result = knowledge.search(
             name, request["query"], top_k=request.get("top_k"), mode=request.get("mode"), filters=request.get("filters")
         )
-    except (SearchError, UserError) as exc:
+    except (RunPaused, RunInterrupted, ConfigurationError):
+        raise  # the unit stays 'started': resume redoes it (a rejected key is the user's to fix: exit 3)
+    except (SearchError, AixgoError) as exc:
         message = redact(str(exc) if isinstance(exc, SearchError) else exc.message)
         failed = StepFailed(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=name, error=message)
         ctx.journal.fail_unit(ctx.run_id, key, message, events=[(failed.kind, event_to_json(failed))])
         ctx.emit(failed)
-        raise RunError(f"knowledge '{name}' failed: {message}", hint=getattr(exc, "hint", None)) from exc
+        if isinstance(exc, UserError):
+            raise
+        hint = getattr(exc, "hint", None) or f"fix the cause, then continue with: aixgo resume {ctx.run_id}"
+        raise RunError(f"knowledge '{name}' failed: {message}", hint=hint) from exc
     output = documents_json(request["query"], result.hits)
     usage = result.usage
     if usage.prompt_tokens or usage.cost_usd:

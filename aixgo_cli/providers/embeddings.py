@@ -11,13 +11,19 @@ A replaying client answers from embedding lines of a cassette; a recording clien
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 
+from aixgo_cli.errors import RunError, UserError
 from aixgo_cli.providers import pricing
+from aixgo_cli.providers.cassette import CASSETTE_VERSION
 from aixgo_cli.providers.circuit_breaker import UNHEALTHY_KINDS, CircuitBreaker
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
 from aixgo_cli.providers.model_ref import ModelResolver, parse_duration
@@ -134,3 +140,69 @@ def build_embedding_client(
 
     resolver = ModelResolver(model_services)
     return ResilientEmbeddingClient(LiteLLMClient(get_secret, resolver), resolver, policy=policy, sleep=sleep)
+
+
+def embedding_key(model: str, texts: list[str]) -> str:
+    canonical = json.dumps({"kind": "embedding", "model": model, "input": texts}, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class RecordingEmbeddingClient:
+    """Passes embedding requests on and appends each answer to a cassette, beside the chat calls.
+
+    A line holds the model, the number of texts and the vectors, keyed by a hash of the texts: never the
+    endpoint or a key. Lines are appended whole, one write each, so chat and embedding recordings can
+    share the file.
+    """
+
+    def __init__(self, inner: EmbeddingClient, path: Path) -> None:
+        self._inner = inner
+        self._path = Path(path)
+        self._lock = threading.Lock()
+
+    def embed(self, model: str, texts: list[str]) -> Embeddings:
+        result = self._inner.embed(model, texts)
+        line = {
+            "kind": "embedding",
+            "key": embedding_key(model, texts),
+            "request": {"model": model, "texts": len(texts)},
+            "response": {"vectors": result.vectors, "usage": result.usage.to_json()},
+        }
+        with self._lock:
+            is_new = not self._path.exists() or self._path.stat().st_size == 0
+            with self._path.open("a", encoding="utf-8") as file:
+                file.write(
+                    (json.dumps({"cassette_version": CASSETTE_VERSION}) + "\n" if is_new else "")
+                    + json.dumps(line, ensure_ascii=False)
+                    + "\n"
+                )
+        return result
+
+
+class ReplayingEmbeddingClient:
+    """Answers embedding requests from a cassette only; a request it does not hold is an error."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._answers: dict[str, Embeddings] = {}
+        try:
+            lines = self._path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UserError(f"cannot read cassette {self._path}: {exc.strerror or exc}") from None
+        for line in lines:
+            entry = json.loads(line) if line.strip() else {}
+            if isinstance(entry, dict) and entry.get("kind") == "embedding":
+                response = entry["response"]
+                usage = Usage.from_json(response["usage"])
+                self._answers[str(entry["key"])] = Embeddings(response["vectors"], replace(usage, cost_usd=0.0))
+
+    def embed(self, model: str, texts: list[str]) -> Embeddings:
+        found = self._answers.get(embedding_key(model, texts))
+        if found is None:
+            raise RunError(
+                f"cassette {self._path} has no recorded embeddings for {len(texts)} text(s) from {model} "
+                f"(first: '{texts[0][:60]}')",
+                hint="the documents, the query or the chunking changed since recording; record again with: "
+                "aixgo run WORKFLOW --record FILE",
+            )
+        return found

@@ -109,3 +109,27 @@ def test_a_build_killed_with_sigkill_continues_without_re_embedding(cli: Cli, st
     assert report["files_changed"] == 0 and report["texts_embedded"] == missing
     assert sum(stub.stats()["embedding_requests"][sent_before:]) == missing  # nothing stored is sent again
     assert not json.loads(cli.run("index", "status", path, "--json").stdout)["stale"]
+
+
+def test_embeddings_are_recorded_and_replayed_with_the_chat_calls(cli: Cli, stub: StubModelServer) -> None:
+    path = corpus_workflow(cli.workdir, stub, agents=RAG)
+    cassette = cli.workdir / "rag.cassette.jsonl"
+    stub.set_rules([{"match": "Context:", "reply": "Use the charger for four hours."}])
+    recorded = cli.run("run", str(path), "--input", "how long to charge the battery", "--record", str(cassette))
+    assert recorded.returncode == 0, recorded.stderr
+    lines = [json.loads(line) for line in cassette.read_text(encoding="utf-8").splitlines()]
+    embedded = [line for line in lines if line.get("kind") == "embedding"]
+    assert len(embedded) == len(stub.stats()["embedding_requests"]) >= 2  # the build's batches and the query
+    assert "sk-stub" not in cassette.read_text(encoding="utf-8") and stub.base_url not in cassette.read_text()
+
+    sent = (stub.stats()["total"], len(stub.stats()["embedding_requests"]))
+    fresh = {"AIXGO_HOME": str(cli.workdir / "elsewhere")}  # no index yet: the build replays its embeddings
+    replayed = cli.run(
+        "run", str(path), "--input", "how long to charge the battery", "--replay", str(cassette), "--json", env=fresh
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert json.loads(replayed.stdout)["result"] == "Use the charger for four hours."
+    assert (stub.stats()["total"], len(stub.stats()["embedding_requests"])) == sent  # nothing reached the stub
+
+    other = cli.run("run", str(path), "--input", "a question never recorded", "--replay", str(cassette), env=fresh)
+    assert other.returncode == 1 and "has no recorded embeddings for 1 text(s)" in other.stderr
