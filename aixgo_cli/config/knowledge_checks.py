@@ -3,13 +3,13 @@
 Checked here, with positions, so that `validate` reports what `run` and `aixgo index build` would refuse:
 source paths that are absolute or climb out of the workflow's folder, overlaps as large as the chunk,
 vector search without an embedding model, index names that clash with agents or flows, and references
-to indexes that do not exist. Whether a glob matches files is left to the build: validation must not
-depend on the machine.
+to indexes that do not exist. A source that matches no file beside the workflow is reported too (when
+the workflow was read from a file), since the build would refuse it.
 """
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aixgo_cli.config.context import CheckContext
@@ -62,6 +62,17 @@ def check_knowledge(ctx: CheckContext) -> None:
                 )
 
 
+def _matches(ctx: CheckContext, pattern: str) -> bool:
+    """Whether a source matches a file beside the workflow (True when the workflow is not a file)."""
+    workflow = Path(ctx.loaded.file)
+    if not workflow.is_file():
+        return True
+    base = workflow.resolve().parent
+    if set(pattern) & set("*?["):
+        return any(p.is_file() for p in base.glob(pattern))
+    return (base / pattern).is_file()
+
+
 def _has_embedding(raw: Any, name: str) -> bool:
     body = raw.get(name) if isinstance(raw, dict) else None
     return isinstance(body, dict) and isinstance(body.get("embedding"), dict)
@@ -87,6 +98,13 @@ def _check_index(ctx: CheckContext, name: str, body: dict[str, Any]) -> None:
                 "unsafe-path",
                 f"source '{source['path']}' of knowledge '{name}' cannot be used: {reason}",
                 "name files inside the workflow's folder, relative to the workflow file (docs/*.md)",
+            )
+        elif not _matches(ctx, source["path"]):
+            ctx.error(
+                ("knowledge", name, "sources", index, "path"),
+                "no-such-file",
+                f"source '{source['path']}' of knowledge '{name}' matches no file",
+                "paths are relative to the workflow file; check the spelling and the folder",
             )
         fmt = source.get("format") or ("jsonl" if source["path"].endswith(".jsonl") else None)
         if fmt != "jsonl" and not source["path"].endswith("*"):

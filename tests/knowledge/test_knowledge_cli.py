@@ -79,7 +79,10 @@ def test_a_bad_source_is_a_clear_error(cli: Cli) -> None:
     )
     done = cli.run("index", "build", str(path))
     assert done.returncode == 2
-    assert "source 'corpus/nothing/*.md' matches no file" in done.stderr and "hint:" in done.stderr
+    assert "workflow.yaml:10:22: error[no-such-file]: source 'corpus/nothing/*.md' of knowledge" in done.stderr
+    assert "hint:" in done.stderr
+    checked = cli.run("validate", str(path))  # validate says the same, before anything runs
+    assert checked.returncode == 2 and "error[no-such-file]" in checked.stdout + checked.stderr
     assert "Traceback" not in done.stderr
 
 

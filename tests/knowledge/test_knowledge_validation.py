@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
-from aixgo_cli.config.validate import validate_bytes
+from aixgo_cli.config.validate import validate_bytes, validate_path
 
 HEAD = """\
 version: 1
@@ -108,3 +109,15 @@ def test_a_knowledge_index_may_be_the_rag_retriever() -> None:
         """)
         == []
     )
+
+
+def test_a_source_that_matches_no_file_beside_the_workflow_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n", encoding="utf-8")
+    path = tmp_path / "kb.yaml"
+    path.write_text(
+        HEAD + "knowledge:\n  docs:\n    sources:\n      - path: docs/*.md\n      - path: docs/missing.txt\n",
+        encoding="utf-8",
+    )
+    report = validate_path(path)
+    assert [(i.line, i.code) for i in report.issues] == [(9, "no-such-file")]
