@@ -26,12 +26,16 @@ ROLE = "knowledge"
 
 
 def is_index(ctx: RunContext, name: str) -> bool:
-    return ctx.knowledge is not None and name in ctx.knowledge.specs and name not in ctx.workflow.agents
+    return name in (ctx.workflow.raw.get("knowledge") or {}) and name not in ctx.workflow.agents
 
 
 def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
     knowledge = ctx.knowledge
-    assert knowledge is not None
+    if knowledge is None:
+        raise UserError(
+            f"knowledge index '{name}' was not opened for this run",
+            hint="the caller of the engine must pass the workflow's knowledge (aixgo run does)",
+        )
     request = _request(payload)
     definition = stable_hash(
         {"index": dict(ctx.workflow.raw["knowledge"][name]), "content": knowledge.fingerprint(name)}

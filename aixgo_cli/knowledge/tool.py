@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from aixgo_cli.errors import UserError
 from aixgo_cli.knowledge.search import SearchError
 from aixgo_cli.knowledge.service import KnowledgeService, documents_json
 from aixgo_cli.providers.types import Usage
@@ -21,10 +22,18 @@ from aixgo_cli.tools.toolbox import Tool, ToolCallError, ToolFactory
 def retrieval_factories(
     knowledge: KnowledgeService | None, charge: Callable[[Usage, str], None] | None = None
 ) -> dict[str, ToolFactory]:
-    """The tool types this package adds to the toolbox (none when the workflow has no knowledge)."""
+    """The tool types this package adds to the toolbox."""
     if knowledge is None:
-        return {}
+        return {"retrieval": _not_opened}
     return {"retrieval": lambda definition: retrieval_tool(definition, knowledge, charge)}
+
+
+def _not_opened(definition: dict[str, Any]) -> Tool:
+    raise UserError(
+        f"tool '{definition['name']}' searches knowledge index '{definition['knowledge']}', which was not opened "
+        "for this run",
+        hint="the caller of the engine must pass the workflow's knowledge (aixgo run does)",
+    )
 
 
 def retrieval_tool(

@@ -147,3 +147,32 @@ agents:
     assert outcome.result == "sources: corpus/handbook/batteries.md, corpus/handbook/batteries.md"
     call = sql.calls(outcome.run_id, "tool")[0]
     assert call.response_json is not None and "batteries.md" in call.response_json
+
+
+def test_an_agent_can_be_the_retriever(sql: Harness) -> None:
+    sql.write("""\
+        version: 1
+        name: rag-agent
+        agents:
+          - {name: fetch, role: react, model: openai/ret, prompt: "Find documents for {{ input }}"}
+          - {name: answer, role: react, model: openai/gen, prompt: "{{ input }}"}
+        orchestration:
+          pattern: rag
+          config: {retriever: fetch, generator: answer, top_k: 2}
+        """)
+    asked: list[str] = []
+
+    def retrieve(request: ChatRequest) -> str:
+        asked.append(last_user(request))
+        return "first document\n---\nsecond document\n---\nthird document"
+
+    prompts: list[str] = []
+
+    def generate(request: ChatRequest) -> str:
+        prompts.append(last_user(request))
+        return "ok"
+
+    outcome = sql.start(by_model({"openai/ret": retrieve, "openai/gen": generate}), RunParams(input="tires"))
+    assert outcome.status == "completed", outcome.error
+    assert json.loads(asked[0].removeprefix("Find documents for ")) == {"query": "tires", "top_k": 2}
+    assert prompts[0] == "Context:\n[1]\nfirst document\n\n[2]\nsecond document\n\nQuery:\ntires"
