@@ -186,11 +186,20 @@ def prepared_knowledge(
     """The workflow's knowledge indexes, brought up to date (or refused: `on_stale: refuse`) before the run."""
     import sys
 
+    from aixgo_cli.errors import RunError
+    from aixgo_cli.providers.errors import ProviderError
     from aixgo_cli.wiring import build_knowledge
 
     knowledge = build_knowledge(workflow, replay=replay, record=record)
     if knowledge is not None:
-        for report in knowledge.prepare():
+        try:
+            reports = knowledge.prepare()
+        except ProviderError as exc:  # no run exists yet: there is nothing to resume
+            raise RunError(
+                f"building the knowledge index failed: {exc.message}",
+                hint=f"what was embedded is kept; continue with: aixgo index build {workflow.path or 'WORKFLOW'}",
+            ) from None
+        for report in reports:
             if not quiet:
                 sys.stderr.write(
                     f"aixgo: knowledge '{report.index}' was out of date: {report.files_changed} file(s) indexed, "

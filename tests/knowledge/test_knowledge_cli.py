@@ -136,3 +136,13 @@ def test_embeddings_are_recorded_and_replayed_with_the_chat_calls(cli: Cli, stub
 
     other = cli.run("run", str(path), "--input", "a question never recorded", "--replay", str(cassette), env=fresh)
     assert other.returncode == 1 and "has no recorded embeddings for 1 text(s)" in other.stderr
+
+
+def test_a_failing_embedding_endpoint_stops_the_run_before_it_starts(cli: Cli, stub: StubModelServer) -> None:
+    path = corpus_workflow(cli.workdir, stub, agents=RAG)
+    stub.fail_embeddings(100)
+    done = cli.run("run", str(path), "--input", "my brakes squeal")
+    assert done.returncode == 1, done.stderr
+    assert "building the knowledge index failed" in done.stderr and "gave up after 2 attempts" in done.stderr
+    assert f"hint: what was embedded is kept; continue with: aixgo index build {path}" in done.stderr
+    assert cli.runs() == [] and stub.stats()["total"] == 0  # no run was recorded, no chat call was made
