@@ -176,3 +176,23 @@ def test_an_agent_can_be_the_retriever(sql: Harness) -> None:
     assert outcome.status == "completed", outcome.error
     assert json.loads(asked[0].removeprefix("Find documents for ")) == {"query": "tires", "top_k": 2}
     assert prompts[0] == "Context:\n[1]\nfirst document\n\n[2]\nsecond document\n\nQuery:\ntires"
+
+
+def test_rag_filters_reach_the_index(sql: Harness) -> None:
+    agents = RAG_AGENTS.replace(
+        "config: {retriever: handbook, generator: answer, top_k: 2}",
+        "config: {retriever: handbook, generator: answer, top_k: 3, filters: {category: billing}}",
+    )
+    path = corpus_workflow(sql.root, None, agents=agents)
+    prompts: list[str] = []
+
+    def generate(request: ChatRequest) -> str:
+        prompts.append(last_user(request))
+        return "ok"
+
+    outcome = sql.runner(by_model({"openai/gen": generate}), knowledge=prepared(path)).start(
+        sql.load(), RunParams(input="delivery address and battery charging")
+    )
+    assert outcome.status == "completed", outcome.error
+    sources = [line for line in prompts[0].splitlines() if line.startswith("[")]
+    assert sources and all("corpus/faq.jsonl" in line for line in sources)  # no handbook page passed the filter
