@@ -146,3 +146,4 @@ def test_a_failing_embedding_endpoint_stops_the_run_before_it_starts(cli: Cli, s
     assert "building the knowledge index failed" in done.stderr and "gave up after 2 attempts" in done.stderr
     assert f"hint: what was embedded is kept; continue with: aixgo index build {path}" in done.stderr
     assert cli.runs() == [] and stub.stats()["total"] == 0  # no run was recorded, no chat call was made
+    stub.fail_embeddings(0)

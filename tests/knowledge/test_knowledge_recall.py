@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow  # one real embedding build through LiteLLM
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, stub_server: StubModelServer) -> KnowledgeService:
     folder = tmp_path_factory.mktemp("recall")
+    stub_server.reset()  # a shared server: forget what earlier tests scripted (failures, latency)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AIXGO_HOME", str(folder / "home"))
         _, knowledge = service(corpus_workflow(folder, stub_server))
