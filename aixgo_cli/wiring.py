@@ -8,6 +8,8 @@ from pathlib import Path
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
+from aixgo_cli.knowledge.service import KnowledgeService
+from aixgo_cli.knowledge.spec import index_specs
 from aixgo_cli.paths import data_home, default_db_path
 from aixgo_cli.providers.litellm_client import warm_up
 from aixgo_cli.providers.model_ref import ModelResolver
@@ -198,3 +200,35 @@ class RefetchRejectedKey:
             if not name or self.secrets.refresh(name) is None:
                 raise
         return self.inner.complete(request, on_token=on_token)
+
+
+def build_knowledge(
+    workflow: Workflow, *, offline: bool = False, replay: Path | None = None, record: Path | None = None
+) -> KnowledgeService | None:
+    """The workflow's knowledge indexes, with an embedding client when an index names a model.
+
+    Replaying, embeddings come from the cassette's embedding lines; recording, they are appended to it.
+    Offline with no cassette there is no client: keyword search works, and an index that needs an
+    embedding says so. The embedding models' secrets are required here, before any request.
+    """
+    from aixgo_cli.providers.embeddings import (
+        RecordingEmbeddingClient,
+        ReplayingEmbeddingClient,
+        build_embedding_client,
+    )
+
+    specs = index_specs(workflow)
+    if not specs:
+        return None
+    models = sorted({s.embedding_model for s in specs.values() if s.embedding_model})
+    if not models:
+        return KnowledgeService(workflow, None)
+    if replay is not None:
+        return KnowledgeService(workflow, ReplayingEmbeddingClient(replay))
+    if offline:
+        return KnowledgeService(workflow, None)
+    resolver = ModelResolver(workflow.model_services.values())
+    secrets = secret_resolver(workflow)
+    secrets.require_all(sorted({n for m in models if (n := resolver.resolve(m).api_key_secret_name)}))
+    client = build_embedding_client(secrets.resolve, workflow.model_services.values())
+    return KnowledgeService(workflow, RecordingEmbeddingClient(client, record) if record is not None else client)

@@ -54,7 +54,16 @@ def _root(
 
 
 def _register() -> None:
-    from aixgo_cli.cli import audit_cmd, run_cmd, runs_cmd, schema_cmd, secrets_cmd, sessions_cmd, validate_cmd
+    from aixgo_cli.cli import (
+        audit_cmd,
+        index_cmd,
+        run_cmd,
+        runs_cmd,
+        schema_cmd,
+        secrets_cmd,
+        sessions_cmd,
+        validate_cmd,
+    )
 
     app.command("run", help=run_cmd.RUN_HELP, epilog=_EPILOG)(run_cmd.run)
     app.command("resume", help=run_cmd.RESUME_HELP, epilog=_EPILOG)(run_cmd.resume)
@@ -63,6 +72,7 @@ def _register() -> None:
     app.add_typer(secrets_cmd.app, name="secrets")
     app.add_typer(audit_cmd.app, name="audit")
     app.add_typer(sessions_cmd.app, name="sessions")
+    app.add_typer(index_cmd.app, name="index")
     app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
 
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:  # imported inside the commands: --help must not load the engine
+    from aixgo_cli.config.model import Workflow
     from aixgo_cli.engine.runner import Runner
+    from aixgo_cli.knowledge.service import KnowledgeService
 
 RUN_HELP = (
     "Validate WORKFLOW, resolve its secrets, and run it to completion or a pause.\n"
@@ -86,6 +88,7 @@ def run(
         secrets=services.secrets,
     )
     services.check_tool_secrets()
+    knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = Runner(
@@ -97,6 +100,7 @@ def run(
             stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
             tool_sources=services.tool_sources,
             audit=services.audit_for,
+            knowledge=knowledge,
         )
         code = support.drive(
             runner,
@@ -166,6 +170,7 @@ def resume(
             secrets=services.secrets,
         )
         services.check_tool_secrets()
+        knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
         events_out = support.open_events(events)
         runner = Runner(
             journal,
@@ -177,6 +182,7 @@ def resume(
             stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
             tool_sources=services.tool_sources,
             audit=services.audit_for,
+            knowledge=knowledge,
         )
         code = support.drive(
             runner,
@@ -190,6 +196,34 @@ def resume(
     finally:
         journal.close()
     return _report_and_exit(runner, code)
+
+
+def prepared_knowledge(
+    workflow: Workflow, *, replay: Path | None, record: Path | None, quiet: bool
+) -> KnowledgeService | None:
+    """The workflow's knowledge indexes, brought up to date (or refused: `on_stale: refuse`) before the run."""
+    import sys
+
+    from aixgo_cli.errors import RunError
+    from aixgo_cli.providers.errors import ProviderError
+    from aixgo_cli.wiring import build_knowledge
+
+    knowledge = build_knowledge(workflow, replay=replay, record=record)
+    if knowledge is not None:
+        try:
+            reports = knowledge.prepare()
+        except ProviderError as exc:  # no run exists yet: there is nothing to resume
+            raise RunError(
+                f"building the knowledge index failed: {exc.message}",
+                hint=f"what was embedded is kept; continue with: aixgo index build {workflow.path or 'WORKFLOW'}",
+            ) from None
+        for report in reports:
+            if not quiet:
+                sys.stderr.write(
+                    f"aixgo: knowledge '{report.index}' was out of date: {report.files_changed} file(s) indexed, "
+                    f"{report.texts_embedded} chunk(s) embedded, ${report.cost_usd:.4f}\n"
+                )
+    return knowledge
 
 
 def _report_and_exit(runner: Runner, code: int) -> int:

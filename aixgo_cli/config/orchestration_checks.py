@@ -11,6 +11,7 @@ from typing import Any
 
 from aixgo_cli.config.context import CheckContext
 from aixgo_cli.config.graph_checks import find_cycle
+from aixgo_cli.config.knowledge_checks import knowledge_names
 from aixgo_cli.schema.issues import PathPart
 from aixgo_cli.schema.suggest import closest, did_you_mean_or_list, one_of
 
@@ -35,9 +36,7 @@ PATTERN_RULES: dict[str, PatternRule] = {
     "router": PatternRule(refs=("classifier", "default"), ref_maps=("routes",), required=("classifier", "routes")),
     "swarm": PatternRule(refs=("entry",), bound="max_handoffs", min_agents=1),
     "hierarchical": PatternRule(refs=("manager",), ref_maps=("teams",), required=("manager", "teams")),
-    "rag": PatternRule(
-        refs=("retriever", "generator", "reranker"), required=("retriever", "generator"), runnable=False
-    ),
+    "rag": PatternRule(refs=("retriever", "generator", "reranker", "expander"), required=("retriever", "generator")),
     "reflection": PatternRule(refs=("generator", "critic"), required=("generator", "critic"), bound="max_iterations"),
     "ensemble": PatternRule(min_agents=2),
     "supervisor": PatternRule(refs=("supervisor",), bound="max_rounds", min_agents=1),
@@ -188,12 +187,16 @@ def _check_block(ctx: CheckContext, path: tuple[PathPart, ...], block: dict[str,
 
 
 def _check_ref(ctx: CheckContext, path: tuple[PathPart, ...], label: str, name: str) -> None:
-    if name not in ctx.members:
+    indexes = knowledge_names(ctx)  # a knowledge index is a member too: it answers with documents
+    if name not in ctx.members and name not in indexes:
+        what = "agent, flow or knowledge index" if indexes else "agent or flow"
         ctx.error(
             path,
             "unknown-agent",
-            f"{label} refers to '{name}', but no agent or flow has that name",
-            did_you_mean_or_list(name, ctx.members, "agents and flows"),
+            f"{label} refers to '{name}', but no {what} has that name",
+            did_you_mean_or_list(
+                name, ctx.members | indexes, "agents, flows and indexes" if indexes else "agents and flows"
+            ),
         )
 
 

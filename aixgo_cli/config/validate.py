@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aixgo_cli.config.context import CheckContext
 from aixgo_cli.config.graph_checks import check_graph
+from aixgo_cli.config.knowledge_checks import check_knowledge
 from aixgo_cli.config.nesting_checks import check_nesting
 from aixgo_cli.config.orchestration_checks import check_orchestration
 from aixgo_cli.config.reference_checks import check_references
@@ -77,6 +78,7 @@ def _validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
             check_session(ctx)
             check_templates(ctx)
             check_tools(ctx)
+            check_knowledge(ctx)
             issues.extend(ctx.issues)
     return ValidationReport(loaded, sorted(_dedupe(issues)))
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import UserError
+from aixgo_cli.knowledge.tool import KNOWLEDGE_TOOL_TYPES
 from aixgo_cli.patterns.registry import PATTERNS
 from aixgo_cli.tools.toolbox import TOOL_TYPES
+
+RUNNABLE_TOOL_TYPES = frozenset(TOOL_TYPES) | KNOWLEDGE_TOOL_TYPES
 
 
 def check_runnable(workflow: Workflow) -> None:
@@ -27,7 +30,7 @@ def check_runnable(workflow: Workflow) -> None:
             problems.append(f"role {agent.role} cannot run in this version (agent '{agent.name}')")
         for tool in agent.tools:
             definition = workflow.tools.get(tool.name)
-            if definition is not None and definition.get("type") not in TOOL_TYPES:
+            if definition is not None and definition.get("type") not in RUNNABLE_TOOL_TYPES:
                 problems.append(
                     f"tool '{tool.name}' has type {definition.get('type')}, which cannot run in this "
                     f"version (agent '{agent.name}')"
@@ -36,5 +39,5 @@ def check_runnable(workflow: Workflow) -> None:
         raise UserError(
             "this workflow needs what this version of aixgo cannot run yet: " + "; ".join(problems),
             hint=f"runnable now: patterns {', '.join(sorted(PATTERNS))}; roles {', '.join(sorted(ROLES))}; "
-            f"tool types {', '.join(sorted(TOOL_TYPES))}",
+            f"tool types {', '.join(sorted(RUNNABLE_TOOL_TYPES))}",
         )

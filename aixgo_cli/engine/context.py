@@ -14,6 +14,7 @@ from aixgo_cli.engine.sessions import RunSession
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.errors import RunInterrupted
 from aixgo_cli.events import Event
+from aixgo_cli.knowledge.service import KnowledgeService
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.protocol import Journal
@@ -32,6 +33,7 @@ class RunContext:
     variables: Mapping[str, Any]
     run_input: Any
     stdin_reader: Callable[[], str] | None = None
+    knowledge: KnowledgeService | None = None  # the workflow's `knowledge:` indexes, when it has any
     stream: bool = False
     rerun_interrupted_tools: bool = False
     model_slots: threading.BoundedSemaphore | None = None

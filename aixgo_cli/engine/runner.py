@@ -30,6 +30,7 @@ from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
 from aixgo_cli.events import Event, InjectionDetected, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
+from aixgo_cli.knowledge.service import KnowledgeService
 from aixgo_cli.paths import workspaces_dir
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
@@ -104,8 +105,11 @@ class Runner:
         tool_sources: Callable[[Workflow, Path | None], ToolSources] | None = None,
         audit: Callable[[str, Workflow], AuditSink] | None = None,
         workspaces: Path | None = None,
+        knowledge: KnowledgeService | None = None,
     ) -> None:
-        """`workspaces`: where each run's file-tool directory is made (default: under the data dir)."""
+        """`workspaces`: where each run's file-tool directory is made (default: under the data dir);
+        `knowledge`: the workflow's knowledge indexes, prepared by the caller."""
+        self.knowledge = knowledge
         self.journal = journal
         self.workspaces = workspaces
         self.client = client
@@ -209,6 +213,7 @@ class Runner:
             workflow=workflow,
             journal=self.journal,
             client=self.client,
+            knowledge=self.knowledge,
             budget=BudgetTracker(budget, spent, run_id),
             templates=templates,
             emit=_audited(self.emit, audit),

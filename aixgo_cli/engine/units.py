@@ -25,6 +25,7 @@ from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_p
 from aixgo_cli.engine.screening import ScreeningPolicy
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
+from aixgo_cli.knowledge.tool import retrieval_tools
 from aixgo_cli.providers.types import ChatMessage, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import UnitRecord, journal_json
@@ -96,8 +97,14 @@ class UnitRunner:
         with self._tools_lock:
             if spec.name not in self._tools:
                 tools = self.ctx.tool_sources.tools_for(spec)
+                # Tool types that need the run's knowledge indexes are built here, above the tool layer.
+                tools.update(retrieval_tools(spec, self.ctx.workflow, self.ctx.knowledge, self._charge))
                 self._tools[spec.name] = ScreeningPolicy.of(spec).screen_descriptions(self.ctx, spec, tools)
             return self._tools[spec.name]
+
+    def _charge(self, usage: Usage, model: str) -> None:
+        """A query embedding made inside a tool call costs like any call (its tool result is journaled)."""
+        self.ctx.budget.add_usage(usage.prompt_tokens, 0, usage.cost_usd, model=model, cost_known=usage.cost_known)
 
     def run(
         self,

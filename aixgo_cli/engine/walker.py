@@ -16,6 +16,7 @@ from typing import Any
 from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.model import FlowSpec, Workflow
 from aixgo_cli.engine.context import RunContext
+from aixgo_cli.engine.knowledge_units import is_index, search_unit
 from aixgo_cli.engine.units import UnitRunner
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
 from aixgo_cli.patterns.base import Call, Flow, Outcome, PatternDef
@@ -67,6 +68,8 @@ class Walker:
             # A nested flow is given only its input: instructions and sources address one agent's prompt.
             pattern, flow = compiled
             return self._run_flow(pattern, flow, self.workflow.flows[name], payload, place, seen)
+        if is_index(self.ctx, name):  # a `knowledge:` index as a member: one journaled search
+            return search_unit(self.ctx, name, payload, place)
         spec = self.workflow.agents[name]
         return self.units.run(place, spec, payload, seen, sources, instructions=instructions)
 
@@ -102,8 +105,10 @@ class Walker:
         spec = self.workflow.agents.get(name)
         if spec is not None:
             return spec.description or f"a {spec.role} agent"
-        flow = self.workflow.flows[name]
-        return flow.description or f"a {flow.pattern} flow"
+        flow = self.workflow.flows.get(name)
+        if flow is not None:
+            return flow.description or f"a {flow.pattern} flow"
+        return f"a search of the knowledge index '{name}'"
 
     def run_many(self, calls: Sequence[Call], limit: int, seen: Mapping[str, Any], *, fail_fast: bool) -> list[Outcome]:
         if limit <= 1 or len(calls) <= 1:

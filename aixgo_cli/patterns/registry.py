@@ -16,6 +16,7 @@ from aixgo_cli.patterns.hierarchical import HIERARCHICAL
 from aixgo_cli.patterns.mapreduce import MAPREDUCE
 from aixgo_cli.patterns.parallel import PARALLEL
 from aixgo_cli.patterns.planning import PLANNING
+from aixgo_cli.patterns.rag import RAG
 from aixgo_cli.patterns.reflection import REFLECTION
 from aixgo_cli.patterns.router import ROUTER
 from aixgo_cli.patterns.sequential import SEQUENTIAL
@@ -28,6 +29,7 @@ PATTERNS: dict[str, PatternDef[Any]] = {
     "router": ROUTER,
     "swarm": SWARM,
     "hierarchical": HIERARCHICAL,
+    "rag": RAG,
     "reflection": REFLECTION,
     "ensemble": ENSEMBLE,
     "supervisor": SUPERVISOR,

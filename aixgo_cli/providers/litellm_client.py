@@ -69,6 +69,9 @@ def load_litellm() -> Any:
             import litellm
 
             litellm.suppress_debug_info = True
+            # `litellm.embedding` turns max_retries=0 into this default (`max_retries or DEFAULT_MAX_RETRIES`),
+            # so the OpenAI SDK would retry an embedding twice, unseen; aixgo does the retries itself.
+            litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[attr-defined]
             for logger in loggers:
                 for handler in list(logger.handlers):
                     logger.removeHandler(handler)  # our records go to our handlers, on stderr
@@ -192,6 +195,46 @@ class LiteLLMClient:
         if self._default_timeout_s is not None:
             return self._default_timeout_s
         return LOCAL_DEFAULT_TIMEOUT_S if is_local(resolved) else DEFAULT_TIMEOUT_S
+
+    def embed(self, model: str, texts: list[str], *, timeout_s: float | None = None) -> tuple[list[list[float]], int]:
+        """One `litellm.embedding` request for `texts`: (vectors in input order, prompt tokens)."""
+        resolved = self._resolver.resolve(model)
+        secret_name = resolved.api_key_secret_name
+        api_key = self._get_secret(secret_name) if secret_name else None
+        litellm = load_litellm()
+        kwargs: dict[str, Any] = dict(resolved.params)
+        kwargs.update(
+            model=resolved.litellm_model,
+            input=texts,
+            timeout=timeout_s or resolved.timeout_s or self._default_timeout_s,
+            num_retries=0,
+            max_retries=0,
+        )
+        if resolved.api_base:
+            kwargs["api_base"] = resolved.api_base
+        if api_key is not None:
+            kwargs["api_key"] = api_key
+        failure: Exception | None = None
+        token = _quiet_logging()
+        try:
+            raw = litellm.embedding(**kwargs)
+        except Exception as exc:
+            failure = map_error(litellm, exc, resolved, api_key)
+        finally:
+            _restore_logging(token)
+        if failure is not None:
+            raise failure
+        rows = sorted(getattr(raw, "data", None) or [], key=lambda row: int(_field(row, "index") or 0))
+        vectors = [[float(x) for x in _field(row, "embedding") or []] for row in rows]
+        if len(vectors) != len(texts) or any(not v for v in vectors):
+            raise ProviderError(
+                f"{resolved.litellm_model}: the embedding reply has {len(vectors)} vectors for {len(texts)} texts",
+                kind="malformed",
+                retryable=True,
+                model=resolved.litellm_model,
+            )
+        usage = getattr(raw, "usage", None)
+        return vectors, int(getattr(usage, "prompt_tokens", 0) or 0)
 
     def _kwargs(
         self, litellm: Any, request: ChatRequest, resolved: ResolvedModel, api_key: str, *, stream: bool
@@ -335,6 +378,11 @@ def _to_response(
         usage=Usage(prompt_tokens, completion_tokens, cost, known, tokens_estimated),
         model=str(getattr(raw, "model", None) or resolved.litellm_model),
     )
+
+
+def _field(row: Any, name: str) -> Any:
+    """LiteLLM gives embedding rows as dicts or as objects, depending on the provider."""
+    return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
 
 
 def _retry_after(exc: Exception) -> float | None:

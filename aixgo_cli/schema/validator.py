@@ -171,7 +171,7 @@ def _to_issues(loaded: LoadedWorkflow, error: Any) -> list[Issue]:
             hint = (
                 did_you_mean(key, allowed)
                 or nested_home(key, properties, lambda node: _deref(workflow_schema(), node))
-                or (f"allowed keys: {one_of(allowed)}" if allowed else None)
+                or (f"allowed keys: {one_of(allowed, limit=24)}" if allowed else None)
             )
             out.append(make(f"unknown key '{key}' in {where}", hint, (*path, key), at_key=True, code="unknown-key"))
         return out

@@ -7,6 +7,9 @@ where the provider layer breaks, and only real HTTP exercises them. Shape:
   searched in the last user message: order-independent answers for long runs), else the default reply
   ``"stub: "`` + the last user message or tool result (so a tool loop against the stub ends once the
   tool has answered, and a test sees what the tool returned). Reply shapes: see `stub_replies`.
+* ``POST /v1/embeddings`` answers with deterministic hashed bag-of-words vectors (`stub_embeddings`);
+  ``{"embedding_failures": n}`` in ``/_stub/config`` makes the next n embedding requests fail with 500;
+  ``latency_s`` delays them like chat answers.
 * ``GET /v1/models``; ``POST /_stub/script`` (JSON list, appended); ``POST /_stub/rules`` (JSON list of
   ``{match, reply}``, replaces); ``POST /_stub/config`` (``{"latency_s": x}``); ``POST /_stub/reset``
   (clears script, rules and the request log); ``GET /_stub/stats``: ``{total, by_model, requests:
@@ -39,6 +42,7 @@ from types import TracebackType
 from typing import Any
 
 from aixgo_cli.testing import stub_replies as replies
+from aixgo_cli.testing.stub_embeddings import embeddings_reply
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 HOST = "127.0.0.1"
@@ -54,6 +58,8 @@ class _State:
         self.script: deque[replies.ScriptItem] = deque()
         self.rules: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        self.embedding_requests: list[int] = []  # the number of texts in each embedding request
+        self.embedding_failures = 0
         self.stopping = threading.Event()
 
     def next_item(self, request: dict[str, Any]) -> tuple[replies.ScriptItem, int, float]:
@@ -86,6 +92,7 @@ class _State:
                 "total": len(self.requests),
                 "by_model": dict(by_model),
                 "requests": [dict(r) for r in self.requests],
+                "embedding_requests": list(self.embedding_requests),
             }
 
     def reset(self) -> None:
@@ -93,6 +100,8 @@ class _State:
             self.script.clear()
             self.rules = []
             self.requests = []
+            self.embedding_requests = []
+            self.embedding_failures = 0
             self.latency_s = self.initial_latency_s
 
 
@@ -129,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if self.path.rstrip("/") == "/v1/chat/completions":
                 self._chat(payload)
+            elif self.path.rstrip("/") == "/v1/embeddings":
+                self._embeddings(payload)
             elif self.path == "/_stub/script":
                 self.server.script(payload)
                 self._send_json(200, {"queued": len(state.script)})
@@ -136,7 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.set_rules(payload)
                 self._send_json(200, {"rules": len(state.rules)})
             elif self.path == "/_stub/config":
-                self.server.set_latency(float(payload.get("latency_s", 0.0)))
+                if "embedding_failures" in payload:
+                    with state.lock:
+                        state.embedding_failures = int(payload["embedding_failures"])
+                self.server.set_latency(float(payload.get("latency_s", state.latency_s)))
                 self._send_json(200, {"latency_s": state.latency_s})
             elif self.path == "/_stub/reset":
                 state.reset()
@@ -159,6 +173,21 @@ class _Handler(BaseHTTPRequestHandler):
         # A client that timed out has gone away; that is what a delay is for.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._send(reply)
+
+    def _embeddings(self, request: dict[str, Any]) -> None:
+        state = self.server.state
+        with state.lock:
+            raw = request.get("input")
+            state.embedding_requests.append(1 if isinstance(raw, str) else len(raw or []))
+            failing = state.embedding_failures > 0
+            state.embedding_failures -= 1 if failing else 0
+            latency_s = state.latency_s
+        if latency_s > 0 and state.stopping.wait(latency_s):  # a slow provider; ends when the server stops
+            return
+        if failing:
+            self._send_json(500, {"error": {"message": "stub embedding failure", "type": "server_error"}})
+            return
+        self._send_json(200, embeddings_reply(request))
 
     def _read_json(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
@@ -272,6 +301,11 @@ class StubModelServer:
 
     def set_latency(self, seconds: float) -> None:
         self._server.set_latency(seconds)
+
+    def fail_embeddings(self, count: int) -> None:
+        """Answer the next `count` embedding requests with HTTP 500."""
+        with self._server.state.lock:
+            self._server.state.embedding_failures = count
 
     def stats(self) -> dict[str, Any]:
         """``{total, by_model, requests: [...]}``; each request as described in the module docstring."""

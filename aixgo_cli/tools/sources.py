@@ -16,7 +16,7 @@ from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.errors import UserError
 from aixgo_cli.tools.base import Tool, ToolContext
 from aixgo_cli.tools.limits import RateLimiter, bounded
-from aixgo_cli.tools.toolbox import build_tool
+from aixgo_cli.tools.toolbox import TOOL_TYPES, build_tool
 
 
 class ToolSource(Protocol):
@@ -70,6 +70,8 @@ class WorkflowTools:
             if not self.owns(ref.name):
                 continue
             definition = self.workflow.tools.get(ref.name)
+            if definition is not None and str(definition.get("type")) not in TOOL_TYPES:
+                continue  # a type built above this layer (retrieval: it needs the run's knowledge indexes)
             if definition is None:
                 raise UserError(
                     f"agent '{spec.name}' declares tool '{ref.name}' inline, but no top-level tool implements it",

@@ -32,6 +32,7 @@ RUNS_OFFLINE: dict[str, list[str]] = {
         "--input",
         "Launch version 1.0 of our open-source command-line tool in four weeks with a team of three.",
     ],
+    "handbook-rag.yaml": ["--input", "How do I stop my brakes from squeaking?"],
     "migration-planner.yaml": [
         "--input",
         "Move our PostgreSQL 12 database to PostgreSQL 16 with less than five minutes of downtime.",
