@@ -54,7 +54,16 @@ def _root(
 
 
 def _register() -> None:
-    from aixgo_cli.cli import graph_cmd, migrate_cmd, run_cmd, runs_cmd, schema_cmd, secrets_cmd, validate_cmd
+    from aixgo_cli.cli import (
+        doctor_cmd,
+        graph_cmd,
+        migrate_cmd,
+        run_cmd,
+        runs_cmd,
+        schema_cmd,
+        secrets_cmd,
+        validate_cmd,
+    )
 
     app.command("run", help=run_cmd.RUN_HELP, epilog=_EPILOG)(run_cmd.run)
     app.command("resume", help=run_cmd.RESUME_HELP, epilog=_EPILOG)(run_cmd.resume)
@@ -64,6 +73,7 @@ def _register() -> None:
     app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
     app.command("migrate", help=migrate_cmd.HELP)(migrate_cmd.migrate)
     app.command("graph", help=graph_cmd.HELP)(graph_cmd.graph)
+    app.command("doctor", help=doctor_cmd.HELP)(doctor_cmd.doctor)
 
 
 _register()

@@ -25,6 +25,7 @@ RunCli = Callable[..., Result]
 def aixgo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
     monkeypatch.setenv("AIXGO_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
     def run(*args: str) -> Result:
