@@ -54,16 +54,7 @@ def _root(
 
 
 def _register() -> None:
-    from aixgo_cli.cli import (
-        doctor_cmd,
-        graph_cmd,
-        migrate_cmd,
-        run_cmd,
-        runs_cmd,
-        schema_cmd,
-        secrets_cmd,
-        validate_cmd,
-    )
+    from aixgo_cli.cli import run_cmd, runs_cmd, schema_cmd, secrets_cmd, validate_cmd
 
     app.command("run", help=run_cmd.RUN_HELP, epilog=_EPILOG)(run_cmd.run)
     app.command("resume", help=run_cmd.RESUME_HELP, epilog=_EPILOG)(run_cmd.resume)
@@ -71,9 +62,16 @@ def _register() -> None:
     app.add_typer(runs_cmd.app, name="runs")
     app.add_typer(secrets_cmd.app, name="secrets")
     app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
+    _register_operator_commands()
+
+
+def _register_operator_commands() -> None:
+    from aixgo_cli.cli import doctor_cmd, graph_cmd, migrate_cmd, models_cmd
+
     app.command("migrate", help=migrate_cmd.HELP)(migrate_cmd.migrate)
     app.command("graph", help=graph_cmd.HELP)(graph_cmd.graph)
     app.command("doctor", help=doctor_cmd.HELP)(doctor_cmd.doctor)
+    app.command("models", help=models_cmd.HELP)(models_cmd.models)
 
 
 _register()
