@@ -66,12 +66,13 @@ def _register() -> None:
 
 
 def _register_operator_commands() -> None:
-    from aixgo_cli.cli import doctor_cmd, graph_cmd, migrate_cmd, models_cmd
+    from aixgo_cli.cli import doctor_cmd, graph_cmd, init_cmd, migrate_cmd, models_cmd
 
     app.command("migrate", help=migrate_cmd.HELP)(migrate_cmd.migrate)
     app.command("graph", help=graph_cmd.HELP)(graph_cmd.graph)
     app.command("doctor", help=doctor_cmd.HELP)(doctor_cmd.doctor)
     app.command("models", help=models_cmd.HELP)(models_cmd.models)
+    app.command("init", help=init_cmd.HELP)(init_cmd.init)
 
 
 _register()
