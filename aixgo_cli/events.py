@@ -71,6 +71,7 @@ class LLMCalled(Event):
     completion_tokens: int
     cost_usd: float
     duration_ms: float
+    finish_reason: str = ""  # the provider's: stop, length, tool_calls, ...
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,11 @@ def run(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
+    otel: bool = typer.Option(
+        False,
+        "--otel",
+        help="Export OpenTelemetry spans over OTLP/HTTP (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set).",
+    ),
     budget_usd: float | None = typer.Option(
         None, "--budget-usd", metavar="USD", help="Pause (exit 4) once this much is spent."
     ),
@@ -80,7 +85,7 @@ def run(
         runner = Runner(
             journal,
             client,
-            support.make_sink(events_out, quiet=quiet, stream=stream),
+            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel),
             stdin_reader=stdin,
             stream=stream,
             stdout_reserved=json_out,
@@ -104,6 +109,11 @@ def resume(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
+    otel: bool = typer.Option(
+        False,
+        "--otel",
+        help="Export OpenTelemetry spans over OTLP/HTTP (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set).",
+    ),
     budget_usd: float | None = typer.Option(None, "--budget-usd", metavar="USD", help="A new money limit."),
     max_steps: int | None = typer.Option(None, "--max-steps", metavar="N", help="A new step limit."),
     max_tokens: int | None = typer.Option(None, "--max-tokens", metavar="N", help="A new token limit."),
@@ -155,7 +165,7 @@ def resume(
         runner = Runner(
             journal,
             client,
-            support.make_sink(events_out, quiet=quiet, stream=stream),
+            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel),
             stdin_reader=None,
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,

@@ -69,8 +69,15 @@ def open_events(target: str | None) -> TextIO | None:
         raise UserError(f"--events {target}: {exc.strerror}", hint="give a writable path, or - for stdout") from None
 
 
-def make_sink(events: TextIO | None, *, quiet: bool, stream: bool) -> EventSink:
-    return EventSink(events_out=events, progress=sys.stderr.isatty(), stream_tokens=stream, quiet=quiet)
+def make_sink(events: TextIO | None, *, quiet: bool, stream: bool, otel: bool = False) -> EventSink:
+    sink = EventSink(events_out=events, progress=sys.stderr.isatty(), stream_tokens=stream, quiet=quiet)
+    from aixgo_cli.render.otel_spans import otel_requested
+
+    if not otel_requested(otel):
+        return sink
+    from aixgo_cli.render.otel_spans import FanOut, OtelSpans
+
+    return FanOut(sink, OtelSpans())  # type: ignore[return-value]  # same interface: a callable with summary()
 
 
 @contextmanager

@@ -92,6 +92,7 @@ class JournaledModel:
                 completion_tokens=usage.completion_tokens,
                 cost_usd=usage.cost_usd,
                 duration_ms=duration_ms,
+                finish_reason=response.finish_reason,
             )
         )
 
