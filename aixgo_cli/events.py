@@ -85,6 +85,17 @@ class ToolCalled(Event):
 
 
 @dataclass(frozen=True)
+class ModelRetry(Event):
+    """A model call failed in a way worth retrying (429, 5xx, timeout); the next attempt follows the wait."""
+
+    kind: ClassVar[str] = "model_retry"
+    model: str
+    attempt: int  # the attempt that failed
+    delay_s: float
+    reason: str  # "429", "503", "timeout", ...
+
+
+@dataclass(frozen=True)
 class UnitEvent(Event):
     """An event about one unit that an agent reports through `Invocation.notify`."""
 

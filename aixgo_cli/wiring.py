@@ -11,6 +11,7 @@ from aixgo_cli.errors import ConfigurationError, UserError
 from aixgo_cli.paths import default_db_path
 from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient
+from aixgo_cli.providers.retry import RetryNotice
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.secrets.chain import SecretResolver
 from aixgo_cli.store.sqlite_journal import SqliteJournal
@@ -47,6 +48,7 @@ def build_model_client(
     replay: Path | None,
     record: Path | None,
     on_auto_replay: Callable[[list[str], Path], None] | None = None,
+    on_retry: Callable[[RetryNotice], None] | None = None,
 ) -> tuple[LLMClient, Path | None]:
     """The client for a run, and the cassette it replays (if any).
 
@@ -69,5 +71,5 @@ def build_model_client(
         if on_auto_replay is not None:
             on_auto_replay(missing, cassette)
         return build_client(lambda name: "", workflow.model_services.values(), replay_from=cassette), cassette
-    client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record)
+    client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record, on_retry=on_retry)
     return client, None

@@ -78,7 +78,11 @@ def run(
     )
 
     client, replayed = build_model_client(
-        loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
+        loaded,
+        replay=replay,
+        record=record,
+        on_auto_replay=support.auto_replay_notice,
+        on_retry=support.RETRIES,
     )
     events_out = support.open_events(events)
     with open_journal(db) as journal:
@@ -159,7 +163,11 @@ def resume(
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
         client, replayed = build_model_client(
-            loaded, replay=replay, record=record, on_auto_replay=support.auto_replay_notice
+            loaded,
+            replay=replay,
+            record=record,
+            on_auto_replay=support.auto_replay_notice,
+            on_retry=support.RETRIES,
         )
         events_out = support.open_events(events)
         runner = Runner(

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from aixgo_cli.agents.base import as_text
 from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError
+from aixgo_cli.render.live_status import RetryRelay, RunEvents
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
 
@@ -69,15 +70,23 @@ def open_events(target: str | None) -> TextIO | None:
         raise UserError(f"--events {target}: {exc.strerror}", hint="give a writable path, or - for stdout") from None
 
 
+RETRIES = RetryRelay()  # the model client is built before the sink; retries reach the sink through it
+
+
 def make_sink(events: TextIO | None, *, quiet: bool, stream: bool, otel: bool = False) -> EventSink:
-    sink = EventSink(events_out=events, progress=sys.stderr.isatty(), stream_tokens=stream, quiet=quiet)
     from aixgo_cli.render.otel_spans import otel_requested
 
-    if not otel_requested(otel):
-        return sink
-    from aixgo_cli.render.otel_spans import FanOut, OtelSpans
+    sink = EventSink(events_out=events, progress=sys.stderr.isatty(), stream_tokens=stream, quiet=quiet)
+    extra = []
+    if otel_requested(otel):
+        from aixgo_cli.render.otel_spans import OtelSpans
 
-    return FanOut(sink, OtelSpans())  # type: ignore[return-value]  # same interface: a callable with summary()
+        extra.append(OtelSpans())
+    # The live status area draws through the line renderer's console (None without a TTY or with --quiet),
+    # so the lines it prints appear above the area instead of through it.
+    run_events = RunEvents(sink, *extra, console=getattr(sink, "_console", None))
+    RETRIES.target = run_events
+    return run_events  # type: ignore[return-value]  # the same interface: a callable with summary()
 
 
 @contextmanager

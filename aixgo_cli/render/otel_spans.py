@@ -189,18 +189,3 @@ class OtelSpans:
 
     def close(self) -> None:
         self.provider.shutdown()
-
-
-class FanOut:
-    """Several subscribers behind one callable; attributes (like `summary`) come from the first."""
-
-    def __init__(self, first: Any, *others: Any) -> None:
-        self._first = first
-        self._all = (first, *others)
-
-    def __call__(self, event: Event) -> None:
-        for sink in self._all:
-            sink(event)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._first, name)
