@@ -126,7 +126,9 @@ class OtelSpans:
         else:
             from opentelemetry.trace import Status, StatusCode
 
-            span.set_status(Status(StatusCode.ERROR, event.error[:300]))
+            from aixgo_cli.secrets.redaction import redact
+
+            span.set_status(Status(StatusCode.ERROR, redact(event.error)[:300]))
             span.set_attribute("error.type", "step_failed")
         span.end(end_time=_ns(event.at))
 
