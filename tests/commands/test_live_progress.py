@@ -30,7 +30,7 @@ agents:
   - name: answer
     role: react
     model: stub
-    concurrency: 2
+    concurrency: 1
     prompt: "Answer: {{{{ input }}}}"
     inputs: [items]
 """
@@ -98,18 +98,18 @@ def wait_for_screen(session: str, text: str, timeout: float = 120) -> str:
             return screen
         if "EXIT=" in screen:
             break  # the run is over: the text will not come
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError(f"{text!r} never appeared; last screen:\n{screen}")
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 def test_status_area_in_a_real_terminal(tmp_path: Path, stub: StubModelServer) -> None:
-    # The default retry policy honours Retry-After, so the 429 below keeps the notice up for 4 s.
+    # The default retry policy honours Retry-After, so the two 429s below keep the notice up for ~6 s.
     service = "\n".join(line for line in stub_service(stub).splitlines() if "retry:" not in line)
     (tmp_path / "wf.yaml").write_text(WORKFLOW.format(service=service))
     stub.set_latency(0.5)
-    stub.script([{"status": 429, "retry_after": 4}])
+    stub.script([{"status": 429, "retry_after": 3}, {"status": 429, "retry_after": 3}])  # ~6 s of notice
     env = {
         "AIXGO_HOME": str(tmp_path / "home"),
         "STUB_API_KEY": STUB_KEY,
