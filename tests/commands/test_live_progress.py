@@ -124,6 +124,8 @@ def test_status_area_in_a_real_terminal(tmp_path: Path, stub: StubModelServer) -
     session = f"aixgo-{uuid.uuid4().hex[:8]}"
     tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "30", command)
     try:
+        loading = wait_for_screen(session, "loading providers (LiteLLM)...")  # while LiteLLM imports
+        assert "running: items[0]/answer" in loading
         during = wait_for_screen(session, "retrying in")
         assert "429, retrying in" in during
         assert "running: items[" in during and "tokens  $" in during
