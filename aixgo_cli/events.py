@@ -73,6 +73,7 @@ class LLMCalled(Event):
     duration_ms: float
     cost_known: bool = True  # False: no price for this model at this endpoint (counted as $0)
     tokens_estimated: bool = False  # the server sent no token counts; LiteLLM estimated them
+    finish_reason: str = ""  # the provider's: stop, length, tool_calls, ...
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,17 @@ class ToolCalled(Event):
     cached: bool
     ok: bool
     duration_ms: float
+
+
+@dataclass(frozen=True)
+class ModelRetry(Event):
+    """A model call failed in a way worth retrying (429, 5xx, timeout); the next attempt follows the wait."""
+
+    kind: ClassVar[str] = "model_retry"
+    model: str
+    attempt: int  # the attempt that failed
+    delay_s: float
+    reason: str  # "429", "503", "timeout", ...
 
 
 @dataclass(frozen=True)

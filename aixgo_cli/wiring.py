@@ -14,6 +14,7 @@ from aixgo_cli.paths import data_home, default_db_path
 from aixgo_cli.providers.litellm_client import warm_up
 from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
+from aixgo_cli.providers.retry import RetryNotice
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
 from aixgo_cli.secrets.chain import SecretResolver
@@ -133,6 +134,7 @@ def build_model_client(
     record: Path | None,
     on_auto_replay: Callable[[list[str], Path], None] | None = None,
     secrets: SecretResolver | None = None,
+    on_retry: Callable[[RetryNotice], None] | None = None,
 ) -> tuple[LLMClient, Path | None]:
     """The client for a run, and the cassette it replays (if any).
 
@@ -165,7 +167,9 @@ def build_model_client(
             missing_secrets=missing,
         )
         return client, cassette
-    client = build_client(secrets.resolve, workflow.model_services.values(), record_to=record, scrub=redact)
+    client = build_client(
+        secrets.resolve, workflow.model_services.values(), record_to=record, scrub=redact, on_retry=on_retry
+    )
     if names or _calls_models(workflow):
         # Import LiteLLM (2-5 s with what its first call imports) now, before the run's clock starts,
         # so that neither the time limit nor the first call's and first step's durations include it.

@@ -74,6 +74,18 @@ def _register() -> None:
     app.add_typer(sessions_cmd.app, name="sessions")
     app.add_typer(index_cmd.app, name="index")
     app.command("schema", help=schema_cmd.HELP)(schema_cmd.schema)
+    _register_operator_commands()
+
+
+def _register_operator_commands() -> None:
+    from aixgo_cli.cli import completion, doctor_cmd, graph_cmd, init_cmd, migrate_cmd, models_cmd
+
+    app.command("migrate", help=migrate_cmd.HELP)(migrate_cmd.migrate)
+    app.command("graph", help=graph_cmd.HELP)(graph_cmd.graph)
+    app.command("doctor", help=doctor_cmd.HELP)(doctor_cmd.doctor)
+    app.command("models", help=models_cmd.HELP)(models_cmd.models)
+    app.command("init", help=init_cmd.HELP)(init_cmd.init)
+    app.command("completion", help=completion.HELP)(completion.completion)
 
 
 _register()
@@ -103,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     """Parse, delegate, and map errors to exit codes: the only place errors become text and numbers."""
     args = list(sys.argv[1:] if argv is None else argv)
+    from aixgo_cli.cli import completion
+
+    if completion.requested():  # the shell asks for completions: no command runs
+        return completion.run_completion(app, args)
     # --debug works anywhere on the line, not only before the command.
     state.debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
     if state.debug:

@@ -36,6 +36,11 @@ def run(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
+    otel: bool = typer.Option(
+        False,
+        "--otel",
+        help="Export OpenTelemetry spans over OTLP/HTTP (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set).",
+    ),
     budget_usd: float | None = typer.Option(
         None, "--budget-usd", metavar="USD", help="Pause (exit 4) once this much is spent."
     ),
@@ -86,6 +91,7 @@ def run(
         record=record,
         on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
         secrets=services.secrets,
+        on_retry=support.RETRIES,
     )
     services.check_tool_secrets()
     knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
@@ -94,7 +100,7 @@ def run(
         runner = Runner(
             journal,
             client,
-            support.make_sink(events_out, quiet=quiet, stream=stream),
+            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel),
             stdin_reader=stdin,
             stream=stream,
             stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
@@ -122,6 +128,11 @@ def resume(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
+    otel: bool = typer.Option(
+        False,
+        "--otel",
+        help="Export OpenTelemetry spans over OTLP/HTTP (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set).",
+    ),
     budget_usd: float | None = typer.Option(None, "--budget-usd", metavar="USD", help="A new money limit."),
     max_steps: int | None = typer.Option(None, "--max-steps", metavar="N", help="A new step limit."),
     max_tokens: int | None = typer.Option(None, "--max-tokens", metavar="N", help="A new token limit."),
@@ -168,6 +179,7 @@ def resume(
             record=record,
             on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
             secrets=services.secrets,
+            on_retry=support.RETRIES,
         )
         services.check_tool_secrets()
         knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
@@ -175,7 +187,7 @@ def resume(
         runner = Runner(
             journal,
             client,
-            support.make_sink(events_out, quiet=quiet, stream=stream),
+            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel),
             stdin_reader=None,
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,

@@ -22,6 +22,7 @@ from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.text_files import decode_text, read_text_file
 from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError, exit_code_for
+from aixgo_cli.render.live_status import RetryRelay, RunEvents
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.secrets.stream import RedactingStream
@@ -84,8 +85,23 @@ def open_events(target: str | None) -> TextIO | None:
         raise UserError(f"--events {target}: {exc.strerror}", hint="give a writable path, or - for stdout") from None
 
 
-def make_sink(events: TextIO | None, *, quiet: bool, stream: bool) -> EventSink:
-    return EventSink(events_out=events, progress=sys.stderr.isatty(), stream_tokens=stream, quiet=quiet)
+RETRIES = RetryRelay()  # the model client is built before the sink; retries reach the sink through it
+
+
+def make_sink(events: TextIO | None, *, quiet: bool, stream: bool, otel: bool = False) -> EventSink:
+    from aixgo_cli.render.otel_spans import otel_requested
+
+    sink = EventSink(events_out=events, progress=sys.stderr.isatty(), stream_tokens=stream, quiet=quiet)
+    extra = []
+    if otel_requested(otel):
+        from aixgo_cli.render.otel_spans import OtelSpans
+
+        extra.append(OtelSpans())
+    # The live status area draws through the line renderer's console (None without a TTY or with --quiet),
+    # so the lines it prints appear above the area instead of through it.
+    run_events = RunEvents(sink, *extra, console=getattr(sink, "_console", None))
+    RETRIES.target = run_events
+    return run_events  # type: ignore[return-value]  # the same interface: a callable with summary()
 
 
 @contextmanager

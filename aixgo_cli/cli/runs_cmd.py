@@ -1,4 +1,4 @@
-"""`aixgo runs list | show | rm | export`: the run history in the journal."""
+"""`aixgo runs list | show | rm | export | diff | prune`: the run history in the journal."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from aixgo_cli.store.records import UsageNotes
 
 app = typer.Typer(
-    help="List, inspect, delete and export runs.",
+    help="List, inspect, compare, delete and export runs.",
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -186,14 +186,24 @@ def remove(
     force: bool = typer.Option(False, "--force", help="Also remove a run that looks like it is running."),
     db: Path | None = DB_OPTION,
 ) -> int:
+    from aixgo_cli.errors import AixgoError
     from aixgo_cli.wiring import open_journal
 
+    # A bad id does not stop the others: each is reported, and the exit code is the first failure's.
+    first_failure = 0
     with open_journal(db) as journal:
         for run_id in run_ids:
-            run = journal.find_run(run_id)
-            journal.delete_run(run.run_id, force=force)
+            try:
+                run = journal.find_run(run_id)
+                journal.delete_run(run.run_id, force=force)
+            except AixgoError as error:
+                first_failure = first_failure or int(error.exit_code)
+                sys.stderr.write(f"aixgo: error: {run_id}: {error.message}\n")
+                if error.hint:
+                    sys.stderr.write(f"  hint: {error.hint}\n")
+                continue
             sys.stderr.write(f"removed {run.run_id}\n")
-    return 0
+    return first_failure
 
 
 @app.command("export")
@@ -219,3 +229,34 @@ def _table(rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         sys.stdout.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")
+
+
+@app.command("diff")
+def diff(
+    run_a: str = typer.Argument(..., help="The first run (id or unique prefix)."),
+    run_b: str = typer.Argument(..., help="The second run."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object instead of a table."),
+    outputs: bool = typer.Option(False, "--outputs", help="Also print a unified diff of each changed output."),
+    db: Path | None = DB_OPTION,
+) -> int:
+    """Compare two runs step by step: status, output, tokens, cost and time of each step."""
+    from aixgo_cli.cli.runs_compare import diff_runs, print_diff
+
+    a, b, steps = diff_runs(db, run_a, run_b)
+    print_diff(a, b, steps, json_out=json_out, outputs=outputs)
+    return 0
+
+
+@app.command("prune")
+def prune(
+    status: list[str] = typer.Option([], "--status", help="Only runs with this status (repeatable)."),
+    older_than: str | None = typer.Option(
+        None, "--older-than", help="Only runs last updated before this age: 30d, 12h."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be removed; remove nothing."),
+    db: Path | None = DB_OPTION,
+) -> int:
+    """Delete finished runs by status and age (never running ones)."""
+    from aixgo_cli.cli.runs_compare import prune as prune_runs
+
+    return prune_runs(db, status, older_than, dry_run=dry_run)

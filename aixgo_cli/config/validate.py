@@ -15,6 +15,7 @@ from aixgo_cli.config.session_checks import check_session
 from aixgo_cli.config.supervisor_checks import check_supervisor
 from aixgo_cli.config.template_checks import check_templates
 from aixgo_cli.config.tool_checks import check_tools
+from aixgo_cli.schema.go_keys import looks_like_go_config
 from aixgo_cli.schema.issues import Issue
 from aixgo_cli.schema.positions import position
 from aixgo_cli.schema.suggest import suggestion_budget
@@ -80,7 +81,22 @@ def _validate_loaded(loaded: LoadedWorkflow) -> ValidationReport:
             check_tools(ctx)
             check_knowledge(ctx)
             issues.extend(ctx.issues)
+            if looks_like_go_config(loaded.data):
+                issues.append(_go_config_issue(loaded))
     return ValidationReport(loaded, sorted(_dedupe(issues)))
+
+
+def _go_config_issue(loaded: LoadedWorkflow) -> Issue:
+    line, column, _ = position(loaded.root, ())
+    return Issue(
+        file=loaded.file,
+        line=line,
+        column=column,
+        severity="warning",
+        code="go-config",
+        message="this looks like a Go aixgo config (no `version:`), which format v1 reads differently",
+        hint=f"rewrite it with: aixgo migrate {loaded.file} -o NEW.yaml",
+    )
 
 
 _FATAL_LOAD_CODES = {"yaml-syntax", "yaml-too-complex", "binary-file", "not-utf8", "empty-file", "file-too-large"}

@@ -145,6 +145,7 @@ class JournaledModel:
                 duration_ms=duration_ms,
                 cost_known=usage.cost_known,
                 tokens_estimated=usage.tokens_estimated,
+                finish_reason=response.finish_reason,
             )
         )
 

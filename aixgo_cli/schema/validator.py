@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aixgo_cli.schema.go_keys import go_key_hint
 from aixgo_cli.schema.hints import name_hint, nested_home, range_hint, required_hint, type_hint
 from aixgo_cli.schema.issues import Issue, PathPart
 from aixgo_cli.schema.positions import position
@@ -169,7 +170,8 @@ def _to_issues(loaded: LoadedWorkflow, error: Any) -> list[Issue]:
         out = []
         for key in error.kind.unexpected:
             hint = (
-                did_you_mean(key, allowed)
+                go_key_hint(path, key)
+                or did_you_mean(key, allowed)
                 or nested_home(key, properties, lambda node: _deref(workflow_schema(), node))
                 or (f"allowed keys: {one_of(allowed, limit=24)}" if allowed else None)
             )
