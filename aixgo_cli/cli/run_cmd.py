@@ -85,14 +85,15 @@ def run(
     )
 
     services = RunServices(loaded)
-    client, replayed = build_model_client(
-        loaded,
-        replay=replay,
-        record=record,
-        on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
-        secrets=services.secrets,
-        on_retry=support.RETRIES,
-    )
+    with support.providers_loading(quiet=quiet):
+        client, replayed = build_model_client(
+            loaded,
+            replay=replay,
+            record=record,
+            on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
+            secrets=services.secrets,
+            on_retry=support.RETRIES,
+        )
     services.check_tool_secrets()
     knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
     events_out = support.open_events(events)
@@ -173,14 +174,15 @@ def resume(
         params = limits.over(RunParams.from_json(run.params_json, services.secrets.resolve))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        client, replayed = build_model_client(
-            loaded,
-            replay=replay,
-            record=record,
-            on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
-            secrets=services.secrets,
-            on_retry=support.RETRIES,
-        )
+        with support.providers_loading(quiet=quiet):
+            client, replayed = build_model_client(
+                loaded,
+                replay=replay,
+                record=record,
+                on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
+                secrets=services.secrets,
+                on_retry=support.RETRIES,
+            )
         services.check_tool_secrets()
         knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
         events_out = support.open_events(events)

@@ -105,6 +105,22 @@ def make_sink(events: TextIO | None, *, quiet: bool, stream: bool, otel: bool = 
 
 
 @contextmanager
+def providers_loading(*, quiet: bool) -> Iterator[None]:
+    """A status line on a terminal while the model client is built: importing LiteLLM (done there, before
+    the run's clock starts) takes seconds, and a silent terminal reads as a hang."""
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    from aixgo_cli.render.style import color_enabled
+
+    console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
+    with console.status("loading providers (LiteLLM)...", spinner="dots"):
+        yield
+
+
+@contextmanager
 def interrupts_as_keyboard_interrupt() -> Iterator[None]:
     """SIGTERM behaves like Ctrl-C: the engine records the run as interrupted and exits 130."""
 

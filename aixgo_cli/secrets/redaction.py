@@ -51,6 +51,10 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
         self._longest = 0
         self._multiline = False
+        # Spellings by their first character (caseless ones lower-cased), to find where a held-back tail
+        # could begin one (`safe_prefix_length`) without trying every spelling at every position.
+        self._by_first: dict[str, tuple[str, ...]] = {}
+        self._caseless_by_first: dict[str, tuple[str, ...]] = {}
 
     def register(self, value: str, name: str | None = None) -> None:
         """Remember `value` (and its encoded spellings) as secret. Values shorter than `MIN_SECRET_LENGTH`
@@ -75,6 +79,8 @@ class Redactor:
             every = self._values | self._caseless
             self._longest = max(len(v) for v in every)
             self._multiline = any("\n" in v for v in every)
+            self._by_first = _by_first_character(self._values)
+            self._caseless_by_first = _by_first_character({v.lower() for v in self._caseless})
 
     def clear(self) -> None:
         """Forget every registered value (for tests and long-lived embedders)."""
@@ -85,6 +91,8 @@ class Redactor:
             self._pattern = None
             self._longest = 0
             self._multiline = False
+            self._by_first = {}
+            self._caseless_by_first = {}
 
     def count(self) -> int:
         """How many spellings are registered (each value adds one per encoding)."""
@@ -109,16 +117,18 @@ class Redactor:
     def safe_prefix_length(self, text: str) -> int:
         """How much of `text`, the start of output still being written, can be redacted and shown now.
 
-        The rest may be the first part of a secret whose end has not arrived: the last `longest - 1`
-        characters of the current line (no registered spelling spans a line break, unless one contains
-        it), and a credential shape still open at the end. A match that starts before the cut is whole
-        already (it is at most `longest` long), so the cut moves past it rather than splitting it.
+        The rest may be the first part of a secret whose end has not arrived: a tail of the current line
+        (no registered spelling spans a line break, unless one contains it) that begins some registered
+        spelling, and a credential shape still open at the end. Any other text is released at once, so a
+        status line a terminal redraws in place is not held back. A match that starts before the cut is
+        whole already (it is at most `longest` long), so the cut moves past it rather than splitting it.
         """
         pattern, longest = self._pattern, self._longest
-        cut = len(text) - max(0, longest - 1)
+        window = len(text) - max(0, longest - 1)
         line_start = text.rfind("\n") + 1
         if not self._multiline:
-            cut = max(cut, line_start)
+            window = max(window, line_start)
+        cut = self._first_open_spelling(text, max(window, 0))
         # An open shape is the trailing run of token characters plus the prefix before it (a credential
         # shape has no line break); searching only that end keeps this cheap for every streamed token.
         trailing = len(text) - len(text.rstrip(TOKEN_CHARS + "_"))
@@ -139,6 +149,20 @@ class Redactor:
                     if match.start() < cut < match.end():
                         cut, moved = match.end(), True
         return cut
+
+    def _first_open_spelling(self, text: str, start: int) -> int:
+        """The first position at or after `start` from which the rest of `text` begins a registered
+        spelling (so more text could complete it); `len(text)` if there is none."""
+        exact, caseless = self._by_first, self._caseless_by_first
+        for position in range(start, len(text)):
+            tail = text[position:]
+            if any(spelling.startswith(tail) for spelling in exact.get(tail[0], ())):
+                return position
+            if caseless:
+                lowered = tail.lower()
+                if any(spelling.startswith(lowered) for spelling in caseless.get(lowered[0], ())):
+                    return position
+        return len(text)
 
     def redact_obj(self, obj: T) -> T:
         """A deep copy of a JSON-like value (dict/list/tuple/str/scalars) with every string redacted,
@@ -215,3 +239,10 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = r.redact(record.stack_info)
         return True
+
+
+def _by_first_character(values: set[str]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for value in values:
+        grouped.setdefault(value[0], []).append(value)
+    return {first: tuple(group) for first, group in grouped.items()}

@@ -69,6 +69,21 @@ def test_the_stream_holds_nothing_back_at_a_line_end(redactor: Redactor) -> None
     assert target.getvalue() == "first line\npartial "
 
 
+def test_the_stream_holds_back_only_a_tail_that_could_begin_a_secret(redactor: Redactor) -> None:
+    # A terminal status line is redrawn in place, without a line end: it must show at once (no spelling of
+    # the secret begins with a space, so nothing of it can be the start of one).
+    target = io.StringIO()
+    stream = RedactingStream(target, redactor)
+    stream.write("  21 tokens  $0.0000 ")
+    assert target.getvalue() == "  21 tokens  $0.0000 "
+    # The first characters of the secret are held until the rest decides them.
+    stream.write("then " + SECRET[:6])
+    assert target.getvalue() == "  21 tokens  $0.0000 then "
+    stream.write(SECRET[6:] + " done")
+    stream.drain()
+    assert target.getvalue() == f"  21 tokens  $0.0000 then {MASK} done"
+
+
 def test_an_unregistered_key_shape_split_across_writes_is_masked() -> None:
     target = io.StringIO()
     stream = RedactingStream(target, Redactor())
