@@ -51,13 +51,6 @@ def test_the_providers_validate_knows_are_the_ones_run_resolves() -> None:
 
 
 REFUSED = {
-    "rag": (
-        "agents:\n  - {name: r, role: react, model: stub, prompt: find}\n"
-        "  - {name: g, role: react, model: stub, prompt: answer}\n"
-        "orchestration:\n  pattern: rag\n  config: {retriever: r, generator: g}\n",
-        "the rag pattern cannot run in this version",
-        "pattern: rag",
-    ),
     "unknown-provider": (
         "agents:\n  - {name: a, role: react, model: opnai/gpt-4o-mini, prompt: hi}\n",
         "'opnai' is not a provider LiteLLM knows",

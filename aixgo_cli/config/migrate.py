@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from aixgo_cli.config.migrate_agents import PROVIDER_PREFIXES, migrate_agents
+from aixgo_cli.config.migrate_agents import PROVIDER_PREFIXES, migrate_agents, migrate_model
 from aixgo_cli.config.migrate_notes import Change, Recorder
 from aixgo_cli.schema.go_keys import GO_KEYS, go_meaning
 from aixgo_cli.schema.issues import Issue, PathPart
@@ -106,6 +106,9 @@ def migrate_loaded(loaded: LoadedWorkflow, file_name: str) -> Migration:
             out[key] = _session(rec, value)
         elif key == "supervisor" and isinstance(value, dict):
             supervisor = {k: v for k, v in value.items() if k != "pattern"}
+            if isinstance(supervisor.get("model"), str):  # the supervisor runs as an agent of its own
+                as_agent = {"name": "supervisor", **supervisor}
+                supervisor["model"] = migrate_model(rec, ("supervisor",), as_agent, services)
             if supervisor:
                 out[key] = supervisor
         elif key in V1_TOP_KEYS:

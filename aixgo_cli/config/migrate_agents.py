@@ -189,13 +189,14 @@ def _agent(rec: Recorder, at: tuple[PathPart, ...], agent: dict[str, Any], servi
             "parameters",
             f"agent '{name}': {', '.join(moved)} moved under `parameters:`",
         )
-    model = _model(rec, at, agent, services)
+    model = migrate_model(rec, at, agent, services)
     if model is not None:
         out["model"] = model
     return out
 
 
-def _model(rec: Recorder, at: tuple[PathPart, ...], agent: dict[str, Any], services: set[str]) -> str | None:
+def migrate_model(rec: Recorder, at: tuple[PathPart, ...], agent: dict[str, Any], services: set[str]) -> str | None:
+    """The model of an agent (or of the top-level supervisor, which runs as one) as a LiteLLM id."""
     name = agent.get("name", f"#{at[-1]}")
     model, provider = agent.get("model"), agent.get("provider")
     if not isinstance(model, str):

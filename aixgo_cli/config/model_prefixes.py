@@ -176,3 +176,9 @@ def unknown_prefix(model: str) -> str | None:
     if not rest or prefix in KNOWN_PROVIDERS or prefix in HF_ORGS:
         return None
     return prefix
+
+
+def looks_like_known_bare_model(model: str) -> bool:
+    """A model written without a provider that LiteLLM still routes (its own names for OpenAI, Anthropic,
+    Gemini and xAI models)."""
+    return model.startswith(("gpt-", "o1", "o3", "o4", "claude-", "gemini-", "grok-", "chatgpt-"))

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from aixgo_cli.config.context import CheckContext, Named, named_entries
-from aixgo_cli.config.model_prefixes import KNOWN_PROVIDERS, TEST_ONLY_PREFIX, unknown_prefix
+from aixgo_cli.config.model_prefixes import (
+    KNOWN_PROVIDERS,
+    TEST_ONLY_PREFIX,
+    looks_like_known_bare_model,
+    unknown_prefix,
+)
 from aixgo_cli.config.role_checks import check_role_config
 from aixgo_cli.schema.positions import position
 from aixgo_cli.schema.suggest import did_you_mean, did_you_mean_or_list, one_of
@@ -218,7 +223,7 @@ def _check_model(ctx: CheckContext, agent: Named, role: Any) -> None:
             "nor a provider/model id",
             guess,
         )
-    elif not _looks_like_known_bare_model(model):
+    elif not looks_like_known_bare_model(model):
         ctx.error(
             (*base, "model"),
             "unknown-model",
@@ -227,10 +232,6 @@ def _check_model(ctx: CheckContext, agent: Named, role: Any) -> None:
             "write the provider prefix (openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest, "
             "ollama_chat/llama3.2) or add a model_services entry with this name",
         )
-
-
-def _looks_like_known_bare_model(model: str) -> bool:
-    return model.startswith(("gpt-", "o1", "o3", "o4", "claude-", "gemini-", "grok-", "chatgpt-"))
 
 
 def _check_tools(ctx: CheckContext, agent: Named, role: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aixgo_cli.config.context import CheckContext
-from aixgo_cli.config.model_prefixes import unknown_prefix
+from aixgo_cli.config.model_prefixes import looks_like_known_bare_model, unknown_prefix
 from aixgo_cli.config.supervisor import supervisor_defaults, supervisor_name
 from aixgo_cli.schema.suggest import did_you_mean_or_list
 
@@ -73,7 +73,7 @@ def _check_block(ctx: CheckContext, block: dict[str, Any], *, used: bool) -> Non
                 f"the supervisor uses model '{model}', but '{prefix}' is not a provider LiteLLM knows",
                 "write a provider LiteLLM knows (openai/, anthropic/...) or the name of a model_services entry",
             )
-        elif "/" not in model and model not in ctx.services:
+        elif "/" not in model and model not in ctx.services and not looks_like_known_bare_model(model):
             ctx.error(
                 ("supervisor", "model"),
                 "unknown-model",
