@@ -50,6 +50,8 @@ class Invocation:
     # Earlier exchanges of this agent in the run's conversation session, oldest first (`session:`).
     history: tuple[ChatMessage, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
+    # The role's model-parameter defaults: the last rung of `chat_request`'s precedence rule.
+    model_defaults: Mapping[str, Any] = field(default_factory=dict)
     # Reports an event about this unit (e.g. InjectionDetected); the engine stamps the run id, the unit
     # key and the time, so an agent leaves those empty.
     notify: Callable[[UnitEvent], None] = field(default=lambda event: None)

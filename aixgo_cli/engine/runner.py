@@ -18,7 +18,8 @@ from typing import Any
 
 from aixgo_cli.agents.logger import prepare_file_sinks
 from aixgo_cli.agents.producer import item_interval
-from aixgo_cli.config.model import Workflow
+from aixgo_cli.agents.registry import ROLES
+from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
@@ -255,11 +256,11 @@ class Runner:
     def _walk(self, ctx: RunContext, params: RunParams) -> Any:
         workflow = ctx.workflow
         walker = Walker(ctx)
-        producers = [a for a in workflow.agents.values() if a.role == "producer" and not workflow.data_sources(a.name)]
+        producers = [a for a in workflow.agents.values() if _lane(a) == "source" and not workflow.data_sources(a.name)]
         member_names = _orchestrated(workflow)
         if workflow.orchestration is not None:
             lane_agents = [
-                n for n in workflow.agent_order() if workflow.agents[n].role == "logger" and n not in member_names
+                n for n in workflow.agent_order() if _lane(workflow.agents[n]) == "sink" and n not in member_names
             ]
         else:
             skipped = {p.name for p in producers} | {workflow.supervisor_agent}
@@ -444,6 +445,12 @@ def _replaced_log_files(workflow: Workflow) -> list[Path]:
     paths = []
     for agent in workflow.agents.values():
         config = agent.config
-        if agent.role == "logger" and config.get("sink") == "file" and not config.get("append", False):
+        if _lane(agent) == "sink" and config.get("sink") == "file" and not config.get("append", False):
             paths.append(Path(str(config["path"])))
     return paths
+
+
+def _lane(agent: AgentSpec) -> str | None:
+    """Where the agent's role sits in a lane (None for a role this version cannot run: refused earlier)."""
+    role = ROLES.get(agent.role)
+    return role.lane if role is not None else None

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import AgentSpec
 from aixgo_cli.errors import RunError
 from aixgo_cli.events import InjectionDetected
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from aixgo_cli.engine.gateways import JournaledTools
 
 Action = Literal["flag", "block"]
-ROLES_WITHOUT_MODEL = frozenset({"logger", "producer"})
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class ScreeningPolicy:
 
     def screen_input(self, ctx: Any, unit_key: str, spec: AgentSpec, payload: Any) -> None:
         """Report a suspicious input of a model-calling role; with `block`, stop the step."""
-        if spec.role in ROLES_WITHOUT_MODEL or (spec.role == "react" and self.action == "flag"):
+        role = ROLES.get(spec.role)
+        if role is None or not role.needs_model or (role.screens_own_input and self.action == "flag"):
             return  # nothing to decide: react fences and reports a flagged input itself
         detection = _first_detection(payload, self.sensitivity)
         if detection is None:

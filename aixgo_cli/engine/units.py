@@ -18,7 +18,7 @@ from typing import Any
 
 from aixgo_cli.agents.base import Invocation, as_text
 from aixgo_cli.agents.logger import rewrite_stdout_line
-from aixgo_cli.agents.registry import agent_for
+from aixgo_cli.agents.registry import role_for
 from aixgo_cli.config.model import AgentSpec, stable_hash
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
@@ -125,12 +125,13 @@ class UnitRunner:
         if needs is None:
             needs = self._needs[spec.name] = TemplateNeeds.of(spec)
         upstream = needs.select(upstream or {})
+        role = role_for(spec.role)
         keyed_payload = payload
-        if spec.role == "logger" and spec.config.get("with_item"):
+        if role.lane == "sink" and spec.config.get("with_item"):
             keyed_payload = {"payload": payload, "lane_item": lane_item}  # the line it writes holds both
-        tools = self.tools_for(spec) if spec.role == "react" else {}
+        tools = self.tools_for(spec) if role.uses_tools else {}
         definition_hash = definition_with_tools(spec, tools)
-        in_session = ctx.session is not None and spec.role == "react"
+        in_session = ctx.session is not None and role.keeps_session
         history = ctx.session.history(spec.name) if ctx.session is not None and in_session else ()
         key, input_hash = unit_key(
             place,
@@ -163,7 +164,7 @@ class UnitRunner:
                     preview=describe_payload(output),
                 )
             )
-            if spec.role == "logger" and ctx.replay_stdout:
+            if role.lane == "sink" and ctx.replay_stdout:
                 ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.stdout_reserved)
             return output
         ctx.check_cancelled()
@@ -208,10 +209,11 @@ class UnitRunner:
             sources=dict(sources or {}),
             history=history,
             extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt, "lane_item": lane_item},
+            model_defaults=role.model_defaults,
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
         try:
-            output = agent_for(spec.role)(invocation)
+            output = role.run(invocation)
         except (RunPaused, RunInterrupted, KeyboardInterrupt):
             raise  # the unit stays 'started': resume redoes it, replaying its finished calls
         except UserError:

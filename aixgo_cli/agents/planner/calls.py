@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation, ModelGateway
-from aixgo_cli.agents.planner.config import PlannerConfig, model_settings
+from aixgo_cli.agents.planner.config import PlannerConfig
 from aixgo_cli.agents.planner.schemas import Schema, plan_schema
 from aixgo_cli.agents.planner.structure import Draft, draft_of, prerequisite_problems
 from aixgo_cli.agents.prompts import chat_request
@@ -61,16 +60,15 @@ class Planning:
 
     @classmethod
     def start(cls, invocation: Invocation, config: PlannerConfig, problem: str) -> Planning:
-        spec = replace(invocation.spec, config=MappingProxyType(model_settings(invocation.spec)))
         model = CountingModel(invocation.llm)
         context = None
-        if spec.prompt:
-            context = invocation.render(spec.prompt, invocation.template_context())
+        if invocation.spec.prompt:
+            context = invocation.render(invocation.spec.prompt, invocation.template_context())
         # The budget of attempts grows with each attempt of the unit (see `attempts`), so the calls made
         # here see a first attempt: `complete_structured` must not scale the budget a second time.
         rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
         extras = {**invocation.extras, "unit_attempt": 1}
-        tuned = replace(invocation, spec=spec, llm=model, extras=extras)
+        tuned = replace(invocation, llm=model, extras=extras)
         return cls(tuned, config, problem, context, model, rounds)
 
     @property
