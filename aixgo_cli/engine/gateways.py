@@ -26,7 +26,7 @@ from aixgo_cli.providers.deadline import bounded
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
-from aixgo_cli.store.records import journal_json
+from aixgo_cli.store.records import APPROVAL_SUFFIX, journal_json
 from aixgo_cli.tools.base import RequestRefused, Tool, ToolCallError
 from aixgo_cli.tools.toolbox import canonical_name, parse_arguments, result_text, wire_name
 
@@ -323,9 +323,6 @@ def capped(text: str, limit: int) -> str:
 
 def _clipped(text: str, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
-
-
-APPROVAL_SUFFIX = "/approval"
 
 
 def approves(answer: str) -> bool:

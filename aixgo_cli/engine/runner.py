@@ -23,7 +23,6 @@ from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
-from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
 from aixgo_cli.engine.leasing import keep_renewing, take_lease
 from aixgo_cli.engine.sessions import run_session, session_mark
 from aixgo_cli.engine.templates import TemplateRenderer
@@ -39,7 +38,7 @@ from aixgo_cli.secrets.sealing import seal, unseal
 from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json, usage_notes_of
+from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json
 from aixgo_cli.tools.sources import ToolSources, WorkflowTools, run_tool_context
 
 PARAMS_VERSION = 1
@@ -155,18 +154,16 @@ class Runner:
         return self._drive(run.run_id, workflow, params, templates, owner, resumed=True)
 
     def _save_answer(self, run_id: str, answer: str | None) -> None:
-        pending = [
-            c for c in self.journal.list_calls(run_id) if c.status == "intent" and c.call_key.endswith(APPROVAL_SUFFIX)
-        ]
         if answer is None:
             return
+        pending = self.journal.pending_answers(run_id)
         if not pending:
             raise UserError(
                 f"run {run_id} is not waiting for an answer",
                 hint=f"resume it without --answer: aixgo resume {run_id}",
             )
-        for call in pending:
-            self.journal.complete_call(run_id, call.call_key, redact(json.dumps({"answer": answer})))
+        for call_key in pending:
+            self.journal.complete_call(run_id, call_key, redact(json.dumps({"answer": answer})))
 
     def _acquire(self, run_id: str, *, resumed: bool) -> str:
         """Take the run's lease (or refuse with exit 2, changing nothing); returns this driver's token."""
@@ -379,27 +376,17 @@ def _compiled_templates(workflow: Workflow) -> TemplateRenderer:
 
 
 def _spent_so_far(journal: Journal, run_id: str) -> Spent:
-    spent = Spent()
-    for call in journal.list_calls(run_id):
-        if call.status == "completed":
-            spent.prompt_tokens += call.tokens_in
-            spent.completion_tokens += call.tokens_out
-            spent.cost_usd += call.cost_usd
-            if call.kind == "llm":
-                _note_usage(spent, call.request_json, call.response_json)
-    spent.earlier_steps = len(journal.list_units(run_id))
-    return spent
-
-
-def _note_usage(spent: Spent, request_json: str, response_json: str | None) -> None:
-    """Carry an earlier invocation's unknown prices and estimated counts into this one's summary."""
-    notes = usage_notes_of(response_json)
-    if notes.cost_unknown or notes.tokens_estimated:
-        model = str(json.loads(request_json).get("model", "?"))
-        if notes.cost_unknown:
-            spent.unknown_cost_models = spent.unknown_cost_models | {model}
-        if notes.tokens_estimated:
-            spent.estimated_token_models = spent.estimated_token_models | {model}
+    """What the run's earlier invocations spent: tokens, cost and steps count against this one's limits, and
+    their unknown prices and estimated counts carry into its summary."""
+    earlier = journal.spent(run_id)
+    return Spent(
+        prompt_tokens=earlier.tokens_in,
+        completion_tokens=earlier.tokens_out,
+        cost_usd=earlier.cost_usd,
+        unknown_cost_models=earlier.unknown_cost_models,
+        estimated_token_models=earlier.estimated_token_models,
+        earlier_steps=earlier.units,
+    )
 
 
 def with_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunParams:
