@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 
 from aixgo_cli.agents.aggregator import aggregate
 from aixgo_cli.agents.aggregator import config as aggregator_config
+from aixgo_cli.agents.base import Agent
 from aixgo_cli.agents.classifier import classify
 from aixgo_cli.agents.classifier import config as classifier_config
 from aixgo_cli.agents.logger import log_item
@@ -17,35 +18,19 @@ from aixgo_cli.agents.role import Role
 from aixgo_cli.errors import UserError
 
 
-def _defaults(temperature: float, max_tokens: int) -> MappingProxyType[str, object]:
-    return MappingProxyType({"temperature": temperature, "max_tokens": max_tokens})
+def _model_role(name: str, run: Agent, config: ModuleType, config_type: type) -> Role:
+    """A role that calls a model, with the sampling defaults its config module documents."""
+    defaults = {"temperature": config.DEFAULT_TEMPERATURE, "max_tokens": config.DEFAULT_MAX_TOKENS}
+    return Role(name, run, needs_model=True, model_defaults=MappingProxyType(defaults), config_type=config_type)
 
 
 ROLES: dict[str, Role] = {
     "producer": Role("producer", produce, needs_model=False, lane="source"),
     "react": Role("react", react, needs_model=True, uses_tools=True, keeps_session=True, screens_own_input=True),
-    "aggregator": Role(
-        "aggregator",
-        aggregate,
-        needs_model=True,
-        model_defaults=_defaults(aggregator_config.DEFAULT_TEMPERATURE, aggregator_config.DEFAULT_MAX_TOKENS),
-        config_type=aggregator_config.AggregatorConfig,
-    ),
+    "aggregator": _model_role("aggregator", aggregate, aggregator_config, aggregator_config.AggregatorConfig),
     "logger": Role("logger", log_item, needs_model=False, lane="sink"),
-    "classifier": Role(
-        "classifier",
-        classify,
-        needs_model=True,
-        model_defaults=_defaults(classifier_config.DEFAULT_TEMPERATURE, classifier_config.DEFAULT_MAX_TOKENS),
-        config_type=classifier_config.ClassifierConfig,
-    ),
-    "planner": Role(
-        "planner",
-        plan,
-        needs_model=True,
-        model_defaults=_defaults(planner_config.DEFAULT_TEMPERATURE, planner_config.DEFAULT_MAX_TOKENS),
-        config_type=planner_config.PlannerConfig,
-    ),
+    "classifier": _model_role("classifier", classify, classifier_config, classifier_config.ClassifierConfig),
+    "planner": _model_role("planner", plan, planner_config, planner_config.PlannerConfig),
 }
 
 

@@ -276,7 +276,7 @@ class JournaledTools:
             ok, result = False, f"error: {type(exc).__name__}: {redact(str(exc))}"
         result = capped(result, limits.max_tool_result_bytes)
         if ok:
-            result = self.screening.screen_result(self, name, result)
+            result = self.screening.screen_result(self.ctx, self.unit_key, self.agent, name, result)
         ctx.journal.complete_call(
             ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": ok}, ensure_ascii=False))
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import AgentSpec
@@ -23,9 +23,6 @@ from aixgo_cli.errors import RunError
 from aixgo_cli.events import InjectionDetected
 from aixgo_cli.security.prompt_injection import Detection, Sensitivity, detect
 from aixgo_cli.tools.base import Tool
-
-if TYPE_CHECKING:
-    from aixgo_cli.engine.gateways import JournaledTools
 
 Action = Literal["flag", "block"]
 
@@ -40,12 +37,12 @@ class ScreeningPolicy:
         block = spec.raw.get("prompt_injection") or {}
         return cls(action=block.get("action", "flag"), sensitivity=block.get("sensitivity", "medium"))
 
-    def screen_result(self, tools: JournaledTools, name: str, result: str) -> str:
+    def screen_result(self, ctx: Any, unit_key: str, agent: str, name: str, result: str) -> str:
         detection = detect(result, self.sensitivity)
         if not detection.detected:
             return result
         blocked = self.action == "block"
-        _report(tools.ctx, tools.unit_key, tools.agent, "tool_result", detection, "blocked" if blocked else "flagged")
+        _report(ctx, unit_key, agent, "tool_result", detection, "blocked" if blocked else "flagged")
         if blocked:
             return (
                 f"error: the result of {name} was withheld: it looks like a prompt injection "

@@ -37,6 +37,7 @@ from aixgo_cli.store.records import (
     spending_of,
     usage_notes_of,
 )
+from aixgo_cli.store.sqlite_journal import SqliteJournal
 
 _replace = dataclasses.replace
 
@@ -280,7 +281,7 @@ class MemoryJournal(MemoryRuns, MemorySessions):
 
     def export_run(self, run_id: str, dest: Path) -> None:
         with self._locked():  # one snapshot, as in SQLite
-            copy_run(self, run_id, dest)
+            copy_run(self, run_id, dest, SqliteJournal)
 
     def close(self) -> None:
         with self._lock:

@@ -301,7 +301,7 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
 
     def export_run(self, run_id: str, dest: Path) -> None:
         with self._db.read():  # one snapshot: a unit and its events are copied together or not at all
-            copy_run(self, run_id, dest)
+            copy_run(self, run_id, dest, SqliteJournal)
 
     def import_run(
         self,

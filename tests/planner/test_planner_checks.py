@@ -269,3 +269,10 @@ def test_resuming_after_the_last_attempt_asks_again_in_the_same_conversation(sql
     (request,) = client.requests  # the three failed attempts were replayed from the journal
     assert [m.content for m in request.messages if m.role == "assistant"] == [looping] * 3
     assert resumed.result["steps"][0]["action"] == "ok1"
+
+
+def test_every_strategy_validation_accepts_has_a_function_and_no_other() -> None:
+    from aixgo_cli.agents.planner.agent import STRATEGY_FUNCTIONS
+    from aixgo_cli.config.planner_checks import STRATEGIES
+
+    assert sorted(STRATEGY_FUNCTIONS) == sorted(STRATEGIES)

@@ -10,15 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aixgo_cli.config.model import AgentSpec
+from aixgo_cli.config.planner_checks import DEFAULT_STRATEGY
 
-STRATEGIES = (
-    "chain_of_thought",
-    "tree_of_thought",
-    "react_planning",
-    "backward_chaining",
-    "hierarchical_plan",
-    "monte_carlo",
-)
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 2000
 
@@ -32,7 +25,7 @@ class ExamplePlan:
 
 @dataclass(frozen=True)
 class PlannerConfig:
-    strategy: str = "chain_of_thought"
+    strategy: str = DEFAULT_STRATEGY
     max_steps: int = 20
     detail: str = "detailed"
     backtracking: bool = False
