@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from aixgo_cli.agents.base import Invocation, as_text
-from aixgo_cli.errors import RunInterrupted
+from aixgo_cli.errors import RunInterrupted, resume_step
 from aixgo_cli.secrets.redaction import redact
 
 _write_lock = threading.Lock()
@@ -76,7 +76,8 @@ def _write(config: Mapping[str, Any], line: str, extras: Mapping[str, Any]) -> s
                 # be resumed (this line is written again then), rather than failing the step.
                 raise RunInterrupted(
                     "the output pipe was closed by its reader",
-                    hint="continue with: aixgo resume RUN_ID",
+                    hint="continue with:",
+                    next_step=resume_step(),
                 ) from None
     return sink
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from aixgo_cli.agents.base import Invocation
 from aixgo_cli.agents.prompts import chat_request
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.providers.types import ChatMessage, ChatResponse
 from aixgo_cli.schema.json_validation import instance_errors
 
@@ -112,8 +112,8 @@ def complete_structured(
         conversation.append(ChatMessage(role="user", content=feedback(problems)))
     raise RunError(  # the unit runner prefixes "agent '<name>' failed: "
         f"the model's {what} did not match the expected JSON shape after {total} attempts: {'; '.join(problems[:5])}",
-        hint="raise structured_output.max_retries, simplify the schema or choose a stronger model; then: "
-        "aixgo resume RUN_ID",
+        hint="raise structured_output.max_retries, simplify the schema or choose a stronger model; then:",
+        next_step=resume_step(),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from aixgo_cli.cli import state
-from aixgo_cli.errors import AixgoError, outcome_word
+from aixgo_cli.errors import AixgoError, NextStep, outcome_word
 
 
 def safe(text: str) -> str:
@@ -31,6 +31,20 @@ def report_error(error: AixgoError) -> int:
         sys.stderr.write(redact_exception_text(error, with_traceback=True) + "\n")
     word = outcome_word(error)
     sys.stderr.write(f"aixgo: {word}: {safe(error.message.removeprefix(word + ': '))}\n")
-    if error.hint:
-        sys.stderr.write(f"  hint: {safe(error.hint)}\n")
+    hint = shown_hint(error)
+    if hint:
+        sys.stderr.write(f"  hint: {safe(hint)}\n")
     return int(error.exit_code)
+
+
+def command_text(step: NextStep) -> str:
+    """The command line of a next step, as a user types it."""
+    return " ".join(["aixgo", step.command, step.run_id or "RUN_ID", *step.options]) + step.note
+
+
+def shown_hint(error: AixgoError) -> str | None:
+    """The hint as the user reads it: its prose, then the next step's command."""
+    if error.next_step is None:
+        return error.hint
+    command = command_text(error.next_step)
+    return f"{error.hint} {command}" if error.hint else command

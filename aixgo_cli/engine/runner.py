@@ -27,7 +27,7 @@ from aixgo_cli.engine.leasing import keep_renewing, take_lease
 from aixgo_cli.engine.sessions import run_session, session_mark
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
-from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError, resume_step
 from aixgo_cli.events import Event, InjectionDetected, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.knowledge.service import KnowledgeService
@@ -160,7 +160,8 @@ class Runner:
         if not pending:
             raise UserError(
                 f"run {run_id} is not waiting for an answer",
-                hint=f"resume it without --answer: aixgo resume {run_id}",
+                hint="resume it without --answer:",
+                next_step=resume_step(run_id),
             )
         for call_key in pending:
             self.journal.complete_call(run_id, call_key, redact(json.dumps({"answer": answer})))
@@ -175,7 +176,8 @@ class Runner:
             holder = lease.owner if lease else "another process"
             raise UserError(
                 f"run {run_id} is being driven by {holder}",
-                hint="wait for it to finish, or stop that process; then: aixgo resume " + run_id,
+                hint="wait for it to finish, or stop that process; then:",
+                next_step=resume_step(run_id),
             )
         return owner
 
@@ -316,10 +318,14 @@ class Runner:
         if isinstance(exc, LeaseLost):
             return self._lost(ctx, exc)
         if isinstance(exc, KeyboardInterrupt):
-            exc = RunInterrupted("interrupted", hint=f"continue with: aixgo resume {ctx.run_id}")
-        if isinstance(exc, AixgoError) and exc.hint and "RUN_ID" in exc.hint:
-            # Code below the runner does not know the run id and writes the placeholder.
-            exc.hint = exc.hint.replace("RUN_ID", ctx.run_id)
+            exc = RunInterrupted("interrupted", hint="continue with:", next_step=resume_step(ctx.run_id))
+        if isinstance(exc, AixgoError):
+            # Code below the runner does not know the run id: it leaves it out of the next step, or (in a
+            # hint not yet given as a next step) writes the placeholder.
+            if exc.next_step is not None:
+                exc.next_step = exc.next_step.for_run(ctx.run_id)
+            if exc.hint and "RUN_ID" in exc.hint:
+                exc.hint = exc.hint.replace("RUN_ID", ctx.run_id)
         if isinstance(exc, RunPaused):
             paused = RunPausedEvent(run_id=ctx.run_id, at=time.time(), reason=exc.message)
             self.journal.append_event(ctx.run_id, paused.kind, event_to_json(paused))
@@ -328,14 +334,14 @@ class Runner:
         if isinstance(exc, RunInterrupted):
             return self._finish(ctx, "interrupted", None, exc)
         if isinstance(exc, AixgoError):
-            if exc.hint is None or "resume" not in exc.hint:
-                exc.hint = (
-                    exc.hint + "; then: " if exc.hint else "fix the cause, then: "
-                ) + f"aixgo resume {ctx.run_id}"
+            if exc.next_step is None and (exc.hint is None or "resume" not in exc.hint):
+                exc.hint = exc.hint + "; then:" if exc.hint else "fix the cause, then:"
+                exc.next_step = resume_step(ctx.run_id)
             return self._finish(ctx, "failed", None, exc)
         wrapped = RunError(
             f"internal error: {type(exc).__name__}: {exc}",
-            hint=f"rerun with --debug for the traceback; the run can continue: aixgo resume {ctx.run_id}",
+            hint="rerun with --debug for the traceback; the run can continue:",
+            next_step=resume_step(ctx.run_id),
         )
         wrapped.__cause__ = exc
         return self._finish(ctx, "failed", None, wrapped)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import AgentSpec
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.events import InjectionDetected
 from aixgo_cli.security.prompt_injection import Detection, Sensitivity, detect
 from aixgo_cli.tools.base import Tool
@@ -63,8 +63,8 @@ class ScreeningPolicy:
             raise RunError(
                 f"agent '{spec.name}': its input looks like a prompt injection ({detection.category}: "
                 f"{', '.join(detection.matched_patterns)}), and the agent blocks such input",
-                hint="check the input; to let it through, set prompt_injection.action: flag on the agent; "
-                "then: aixgo resume RUN_ID",
+                hint="check the input; to let it through, set prompt_injection.action: flag on the agent; then:",
+                next_step=resume_step(),
             )
         _report(ctx, unit_key, spec.name, "input", detection, "flagged")
 

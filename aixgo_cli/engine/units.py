@@ -23,7 +23,7 @@ from aixgo_cli.config.model import AgentSpec, stable_hash
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
 from aixgo_cli.engine.screening import ScreeningPolicy
-from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError, resume_step
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
 from aixgo_cli.knowledge.tool import retrieval_tools
 from aixgo_cli.providers.types import ChatMessage, Usage
@@ -235,10 +235,13 @@ class UnitRunner:
             )
             ctx.emit(failed)
             if isinstance(exc, RunError):
-                raise RunError(f"agent '{spec.name}' failed: {message}", hint=exc.hint) from exc
+                raise RunError(
+                    f"agent '{spec.name}' failed: {message}", hint=exc.hint, next_step=exc.next_step
+                ) from exc
             raise RunError(
                 f"agent '{spec.name}' failed: {message}",
-                hint=f"fix the cause, then continue with: aixgo resume {ctx.run_id}",
+                hint="fix the cause, then continue with:",
+                next_step=resume_step(ctx.run_id),
             ) from exc
         if invocation.extras.get("wrote_stdout"):
             ctx.wrote_stdout = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from tests.engine.engine_helpers import Harness, tool_call
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunOutcome, RunParams
 from aixgo_cli.errors import RunError
@@ -126,8 +127,8 @@ def test_a_tool_cut_off_mid_call_stops_the_resume_unless_idempotent(engine: Harn
     assert refused.status == "failed"
     assert isinstance(refused.error, RunError)
     assert "idempotent" in refused.error.message
-    assert refused.error.hint is not None and f"aixgo resume {first.run_id}" in refused.error.hint
-    assert "--rerun-interrupted-tools" in refused.error.hint
+    assert f"aixgo resume {first.run_id}" in hint_of(refused.error)
+    assert "--rerun-interrupted-tools" in hint_of(refused.error)
     assert len(tool_log(engine)) == 1  # not run again
     assert client.requests == []  # the first model call was replayed, nothing was sent
     run = engine.journal.get_run(first.run_id)
@@ -253,7 +254,7 @@ def test_the_react_loop_stops_at_max_iterations(mem: Harness) -> None:
     assert outcome.status == "failed"
     assert outcome.error is not None and "2 turns" in outcome.error.message
     assert len(client.requests) == 2
-    assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+    assert f"aixgo resume {outcome.run_id}" in hint_of(outcome.error)
 
 
 @pytest.mark.parametrize("cut", ["provider-error", "interrupt"])

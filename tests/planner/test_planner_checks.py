@@ -19,6 +19,7 @@ from tests.planner.planner_helpers import (
     user_text,
     workflow,
 )
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.testing.fake_client import Reply, ScriptedClient
@@ -62,7 +63,7 @@ def test_schema_and_graph_problems_share_one_budget_then_the_step_fails(mem: Har
     assert outcome.error is not None
     assert "the model's plan was still not usable after 3 attempts" in outcome.error.message
     assert "step 1 lists itself as a prerequisite" in outcome.error.message
-    assert "aixgo resume" in (outcome.error.hint or "")
+    assert "aixgo resume" in hint_of(outcome.error)
 
 
 def test_structured_output_max_retries_sets_the_budget(mem: Harness) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from aixgo_cli.agents.aggregator.config import AggregatorConfig
 from aixgo_cli.agents.aggregator.inputs import AgentInput
 from aixgo_cli.agents.aggregator.similarity import normalise, similarity
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 
 _EPSILON = 1e-9
 
@@ -93,7 +93,8 @@ def vote(config: AggregatorConfig, inputs: Sequence[AgentInput], *, agent: str) 
             raise RunError(
                 f"voting_unanimous: the sources disagree: {listing}",
                 hint=f"set aggregator_config.on_disagreement: report on '{agent}' to get the disagreement as its "
-                "result, or use voting_majority; then: aixgo resume RUN_ID",
+                "result, or use voting_majority; then:",
+                next_step=resume_step(),
             )
         return VoteOutcome(None, tallies, [], f"no unanimous answer: {listing}")
     best = tallies[0].score
@@ -104,7 +105,8 @@ def vote(config: AggregatorConfig, inputs: Sequence[AgentInput], *, agent: str) 
             raise RunError(
                 f"{name}: a tie between {described}, each with score {_fmt(best)}",
                 hint=f"set aggregator_config.on_tie: lexicographic on '{agent}', weight the sources "
-                "(source_weights with voting_weighted) or add a source; then: aixgo resume RUN_ID",
+                "(source_weights with voting_weighted) or add a source; then:",
+                next_step=resume_step(),
             )
         winner = min(tied, key=lambda t: t.answer)
         tallies = [winner] + [t for t in tallies if t is not winner]

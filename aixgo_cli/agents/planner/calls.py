@@ -24,12 +24,11 @@ from aixgo_cli.agents.planner.schemas import Schema, plan_schema
 from aixgo_cli.agents.planner.structure import Draft, draft_of, prerequisite_problems
 from aixgo_cli.agents.prompts import chat_request
 from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, complete_structured
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse
 
 Check = Callable[[Any], list[str]]
-RESUME_HINT = "aixgo resume RUN_ID"
 
 
 class CountingModel:
@@ -116,8 +115,8 @@ class Planning:
     def _gave_up(self, what: str, detail: str) -> RunError:
         return RunError(
             f"the model's {what} was still not usable after {self.attempts} attempts: {detail}",
-            hint="raise structured_output.max_retries, lower max_steps, or choose a stronger model; then: "
-            + RESUME_HINT,
+            hint="raise structured_output.max_retries, lower max_steps, or choose a stronger model; then:",
+            next_step=resume_step(),
         )
 
 
