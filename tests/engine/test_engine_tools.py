@@ -8,6 +8,8 @@ effect, which survives the process and any module reload), and raises KeyboardIn
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from tests.engine.engine_helpers import Harness, tool_call
 from tests.support.hints import hint_of
@@ -278,3 +280,33 @@ def test_a_retried_unit_counts_each_call_once(engine: Harness, cut: str) -> None
     assert (unit.tokens_in, unit.tokens_out) == (sum(c.tokens_in for c in calls), sum(c.tokens_out for c in calls))
     run = engine.journal.get_run(first.run_id)
     assert run is not None and (run.tokens_in, run.tokens_out) == (unit.tokens_in, unit.tokens_out)
+
+
+def test_the_workflow_directory_is_on_the_import_path_during_the_run_only(mem: Harness) -> None:
+    # The tool imports a sibling module when called, so the directory must stay on the path during the
+    # run; after it, one process hosting many runs must not keep every workflow's directory.
+    sibling = mem.tool_module('def answer() -> str:\n    return "from the sibling"\n')
+    module = mem.tool_module(
+        f'def ask(question: str) -> str:\n    """Ask the sibling."""\n    import {sibling}\n'
+        f"    return {sibling}.answer()\n"
+    )
+    mem.write(f"""\
+        version: 1
+        name: siblings
+        tools:
+          - {{name: ask, type: python, callable: "{module}:ask"}}
+        agents:
+          - name: answer
+            role: react
+            model: openai/gpt-4o-mini
+            tools: [ask]
+        """)
+    base = str(mem.root)
+    assert base not in sys.path
+    client = ScriptedClient([tool_call("ask", {"question": "?"}), "done"])
+
+    outcome = mem.start(client, RunParams(input="hi"))
+
+    assert outcome.status == "completed", outcome.error
+    assert client.requests[1].messages[-1].content == "from the sibling"
+    assert base not in sys.path
