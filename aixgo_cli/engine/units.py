@@ -150,20 +150,7 @@ class UnitRunner:
             if ctx.session is not None and in_session:
                 ctx.session.record(spec.name, as_text(payload), as_text(output))
             ctx.budget.add_step(cached=True)
-            ctx.emit(
-                StepFinished(
-                    run_id=ctx.run_id,
-                    at=time.time(),
-                    unit_key=key,
-                    place=place,
-                    agent=spec.name,
-                    cached=True,
-                    duration_ms=0.0,
-                    tokens=done.tokens_in + done.tokens_out,
-                    cost_usd=done.cost_usd,
-                    preview=describe_payload(output),
-                )
-            )
+            ctx.emit(_finished(ctx, key, place, spec, output, 0.0, done.tokens_in + done.tokens_out, done.cost_usd))
             if role.lane == "sink" and ctx.replay_stdout:
                 ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.stdout_reserved)
             return output
@@ -247,18 +234,7 @@ class UnitRunner:
             ctx.wrote_stdout = True
         duration_ms = (time.perf_counter() - started) * 1000
         tokens_in, tokens_out, cost = _unrecorded(model.usage, recorded)
-        finished = StepFinished(
-            run_id=ctx.run_id,
-            at=time.time(),
-            unit_key=key,
-            place=place,
-            agent=spec.name,
-            cached=False,
-            duration_ms=duration_ms,
-            tokens=tokens_in + tokens_out,
-            cost_usd=cost,
-            preview=describe_payload(output),
-        )
+        finished = _finished(ctx, key, place, spec, output, duration_ms, tokens_in + tokens_out, cost, cached=False)
         ctx.journal.complete_unit(
             ctx.run_id,
             key,
@@ -273,6 +249,32 @@ class UnitRunner:
         if ctx.session is not None and in_session:
             ctx.session.record(spec.name, as_text(payload), as_text(output))
         return output
+
+
+def _finished(
+    ctx: RunContext,
+    key: str,
+    place: str,
+    spec: AgentSpec,
+    output: Any,
+    duration_ms: float,
+    tokens: int,
+    cost_usd: float,
+    *,
+    cached: bool = True,
+) -> StepFinished:
+    return StepFinished(
+        run_id=ctx.run_id,
+        at=time.time(),
+        unit_key=key,
+        place=place,
+        agent=spec.name,
+        cached=cached,
+        duration_ms=duration_ms,
+        tokens=tokens,
+        cost_usd=cost_usd,
+        preview=describe_payload(output),
+    )
 
 
 def _unrecorded(usage: Usage, recorded: UnitRecord | None) -> tuple[int, int, float]:
