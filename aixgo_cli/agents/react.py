@@ -92,7 +92,7 @@ class _Loop:
         self.final_only = False  # guided mode judged the task done: no more tools
         # A resumed unit replays its earlier invalid answers from the journal; each new attempt of the
         # unit gets another round of retries after them (as in structured.complete_structured).
-        rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
+        rounds = max(1, invocation.attempt)
         self.answer_attempts = (settings.max_retries + 1) * rounds
         self.invalid_answers = 0
 

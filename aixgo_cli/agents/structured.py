@@ -94,7 +94,7 @@ def complete_structured(
     # A resumed unit replays the calls of its earlier attempts from the journal, invalid replies included.
     # Each new attempt of the unit therefore gets another round of retries after the replayed ones,
     # continuing the same conversation: a resume asks the model again instead of replaying the failure.
-    rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
+    rounds = max(1, invocation.attempt)
     total = (retries + 1) * rounds
     conversation = list(messages)
     conversation.append(ChatMessage(role="system", content=schema_instructions(schema)))

@@ -195,7 +195,9 @@ class UnitRunner:
             idempotency_key=f"{ctx.run_id}/{key}",
             sources=dict(sources or {}),
             history=history,
-            extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt, "lane_item": lane_item},
+            attempt=attempt,
+            lane_item=lane_item,
+            stdout_reserved=ctx.stdout_reserved,
             model_defaults=role.model_defaults,
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
@@ -230,7 +232,7 @@ class UnitRunner:
                 hint="fix the cause, then continue with:",
                 next_step=resume_step(ctx.run_id),
             ) from exc
-        if invocation.extras.get("wrote_stdout"):
+        if invocation.wrote_stdout:
             ctx.wrote_stdout = True
         duration_ms = (time.perf_counter() - started) * 1000
         tokens_in, tokens_out, cost = _unrecorded(model.usage, recorded)

@@ -65,9 +65,8 @@ class Planning:
             context = invocation.render(invocation.spec.prompt, invocation.template_context())
         # The budget of attempts grows with each attempt of the unit (see `attempts`), so the calls made
         # here see a first attempt: `complete_structured` must not scale the budget a second time.
-        rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
-        extras = {**invocation.extras, "unit_attempt": 1}
-        tuned = replace(invocation, llm=model, extras=extras)
+        rounds = max(1, invocation.attempt)
+        tuned = replace(invocation, llm=model, attempt=1)
         return cls(tuned, config, problem, context, model, rounds)
 
     @property
