@@ -6,12 +6,15 @@ Two roots, sorted by whose fault the problem is:
   stopped before any work because a secret is missing). Exit 2 or 3.
 * `RunError`: something failed while running. Exit 1, or a pause code (4, 5), or 130 when interrupted.
 
-Every error carries a hint naming the exact next command, so a user never has to guess. Only
-`aixgo_cli.cli` turns these into text and exit codes; everything below it just raises.
+Every error carries a hint naming the exact next command, so a user never has to guess. Below the CLI
+that command is data (`NextStep`), not text: the CLI renders it (`aixgo resume RUN --answer yes`), and a
+server could send it as JSON. Only `aixgo_cli.cli` turns errors into text and exit codes; everything
+below it just raises.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 
@@ -67,15 +70,43 @@ def outcome_word(error: AixgoError) -> str:
     return "error"
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """A command to run next, as data. `run_id` None: not known where the error was raised (the runner
+    fills it in). The CLI renders `aixgo <command> <run id> <options...><note>` after the hint's prose."""
+
+    command: str  # an existing aixgo command: "resume"
+    run_id: str | None = None
+    options: tuple[str, ...] = ()  # e.g. ("--answer", "yes") or ("--max-steps", "6")
+    note: str = ""  # text after the command, e.g. " (or --answer no, or a message for the agent)"
+
+    def for_run(self, run_id: str) -> NextStep:
+        return self if self.run_id is not None else replace(self, run_id=run_id)
+
+
+def resume_step(run_id: str | None = None, *options: str, note: str = "") -> NextStep:
+    """`aixgo resume RUN [options]`: the next step of every resumable outcome."""
+    return NextStep("resume", run_id, tuple(options), note)
+
+
 class AixgoError(Exception):
-    """Base of both roots. `message` says what is wrong; `hint` says what to do next."""
+    """Base of both roots. `message` says what is wrong; `hint` says what to do next, in prose, and
+    `next_step` the command that follows that prose (rendered by the CLI)."""
 
     exit_code: ExitCode = ExitCode.STEP_FAILED
 
-    def __init__(self, message: str, *, hint: str | None = None, exit_code: ExitCode | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        exit_code: ExitCode | None = None,
+        next_step: NextStep | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.next_step = next_step
         if exit_code is not None:
             self.exit_code = exit_code
 

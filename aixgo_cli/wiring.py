@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from aixgo_cli.agents.registry import calls_model
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
 from aixgo_cli.knowledge.service import KnowledgeService
@@ -43,7 +44,7 @@ def required_secrets(workflow: Workflow) -> list[str]:
     resolver = ModelResolver(workflow.model_services.values())
     names: list[str] = []
     for agent in workflow.agents.values():
-        if agent.model and agent.role not in {"logger", "producer"}:
+        if agent.model and calls_model(agent.role):
             name = resolver.resolve(agent.model).api_key_secret_name
             if name and name not in names:
                 names.append(name)
@@ -178,7 +179,7 @@ def build_model_client(
 
 
 def _calls_models(workflow: Workflow) -> bool:
-    return any(a.model and a.role not in {"logger", "producer"} for a in workflow.agents.values())
+    return any(a.model and calls_model(a.role) for a in workflow.agents.values())
 
 
 def secret_resolver(workflow: Workflow) -> SecretResolver:

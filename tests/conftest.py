@@ -6,6 +6,7 @@
   provider keys (tests/support/e2e.py).
 * `engine` / `mem` / `sql`: the in-process Runner harness over a journal (both journals, in memory, or a
   real SQLite file); every event a test saw must serialise as versioned JSON.
+* `network_guard` (autouse): no test reaches beyond 127.0.0.0/8 (tests/support/network_guard.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,20 @@ from pathlib import Path
 import pytest
 from tests.engine.engine_helpers import Harness
 from tests.support.e2e import Cli, make_cli
+from tests.support.network_guard import NetworkGuard
 
 from aixgo_cli.events import EVENTS_FORMAT_VERSION, event_to_json
 from aixgo_cli.store.memory_journal import MemoryJournal
 from aixgo_cli.store.sqlite_journal import SqliteJournal
 from aixgo_cli.testing.stub_model_server import StubModelServer
+
+
+@pytest.fixture(autouse=True)
+def network_guard() -> Iterator[NetworkGuard]:
+    with NetworkGuard() as guard:
+        yield guard
+    if guard.refused:
+        pytest.fail("the test tried to reach beyond loopback: " + "; ".join(guard.refused), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aixgo_cli.cli import main, report_error
+from aixgo_cli.cli import main
+from aixgo_cli.cli.error_report import report_error
 from aixgo_cli.cli.limits import LimitOverrides
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.errors import ExitCode, RunError, RunInterrupted, RunPaused, RunWaiting, UserError, exit_code_for

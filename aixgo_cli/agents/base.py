@@ -49,7 +49,12 @@ class Invocation:
     sources: Mapping[str, Any] = field(default_factory=dict)  # each data source's output, when several
     # Earlier exchanges of this agent in the run's conversation session, oldest first (`session:`).
     history: tuple[ChatMessage, ...] = ()
-    extras: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 1  # which attempt of the unit this is (a resumed unit's earlier attempts are journaled)
+    lane_item: Any = None  # the item of the producer lane this unit runs in, if any
+    stdout_reserved: bool = False  # `--json`: stdout holds one JSON object, so a stdout sink writes to stderr
+    wrote_stdout: bool = False  # set by an agent that wrote a line to stdout
+    # The role's model-parameter defaults: the last rung of `chat_request`'s precedence rule.
+    model_defaults: Mapping[str, Any] = field(default_factory=dict)
     # Reports an event about this unit (e.g. InjectionDetected); the engine stamps the run id, the unit
     # key and the time, so an agent leaves those empty.
     notify: Callable[[UnitEvent], None] = field(default=lambda event: None)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from aixgo_cli.agents.base import Invocation, as_text
-from aixgo_cli.errors import RunInterrupted
+from aixgo_cli.errors import RunInterrupted, resume_step
 from aixgo_cli.secrets.redaction import redact
 
 _write_lock = threading.Lock()
@@ -31,8 +31,8 @@ def prepare_file_sinks(paths_to_replace: list[Path]) -> None:
 def log_item(invocation: Invocation) -> Any:
     config = invocation.spec.config
     value = invocation.payload
-    sink = _write(config, _line(config, value, invocation.extras.get("lane_item")), invocation.extras)
-    invocation.extras["wrote_stdout"] = sink == "stdout"
+    sink = _write(config, _line(config, value, invocation.lane_item), invocation.stdout_reserved)
+    invocation.wrote_stdout = sink == "stdout"
     return value
 
 
@@ -41,7 +41,7 @@ def rewrite_stdout_line(config: Mapping[str, Any], value: Any, lane_item: Any, s
     its input, so the journaled output is the value). True if a line went to stdout."""
     if config.get("sink", "stdout") != "stdout" or stdout_reserved:
         return False
-    return _write(config, _line(config, value, lane_item), {}) == "stdout"
+    return _write(config, _line(config, value, lane_item), stdout_reserved=False) == "stdout"
 
 
 def _line(config: Mapping[str, Any], value: Any, lane_item: Any) -> str:
@@ -54,10 +54,10 @@ def _line(config: Mapping[str, Any], value: Any, lane_item: Any) -> str:
     return str(config.get("prefix", "")) + as_text(value).replace("\r\n", "\n")
 
 
-def _write(config: Mapping[str, Any], line: str, extras: Mapping[str, Any]) -> str:
+def _write(config: Mapping[str, Any], line: str, stdout_reserved: bool) -> str:
     """Write one line to the logger's sink; returns the sink used."""
     sink = str(config.get("sink", "stdout"))
-    if sink == "stdout" and extras.get("stdout_reserved"):
+    if sink == "stdout" and stdout_reserved:
         sink = "stderr"  # `--json` promises one JSON object on stdout and nothing else
     line = redact(line)  # a file sink is not behind the CLI's filtered streams
     with _write_lock:
@@ -76,7 +76,8 @@ def _write(config: Mapping[str, Any], line: str, extras: Mapping[str, Any]) -> s
                 # be resumed (this line is written again then), rather than failing the step.
                 raise RunInterrupted(
                     "the output pipe was closed by its reader",
-                    hint="continue with: aixgo resume RUN_ID",
+                    hint="continue with:",
+                    next_step=resume_step(),
                 ) from None
     return sink
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation, as_text
-from aixgo_cli.config.model import AgentSpec, parse_duration
+from aixgo_cli.config.durations import optional_duration
+from aixgo_cli.config.model import AgentSpec
 from aixgo_cli.errors import UserError
 
 
@@ -43,7 +44,7 @@ def produce(invocation: Invocation) -> list[Any]:
 def item_interval(spec: AgentSpec) -> float | None:
     """Seconds between items entering the run (the runner paces lanes with it): producer_config.interval,
     or the agent-level `interval` of Go aixgo files."""
-    return parse_duration(spec.config.get("interval") or spec.raw.get("interval"))
+    return optional_duration(spec.config.get("interval") or spec.raw.get("interval"))
 
 
 def split(text: str, fmt: str, *, where: str) -> list[Any]:

@@ -8,7 +8,7 @@ the input twice would double its cost.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation
@@ -45,13 +45,23 @@ def chat_request(
     tools: Sequence[ToolSpec] = (),
     response_schema: dict[str, Any] | None = None,
 ) -> ChatRequest:
-    """Agent parameters, with the role block's temperature/max_tokens taking precedence."""
+    """The request with the one precedence rule for temperature and max_tokens applied: the role block,
+    then the agent's `parameters`, then the model service's `parameters` (which the provider adds, so
+    the request leaves the value unset), then the role's default."""
     spec = invocation.spec
     params = dict(spec.parameters)
-    temperature = spec.config.get("temperature", params.pop("temperature", None))
-    max_tokens = spec.config.get("max_tokens", params.pop("max_tokens", None))
-    params.pop("temperature", None)
-    params.pop("max_tokens", None)
+    service = invocation.workflow.model_services.get(spec.model or "")
+    service_params: Mapping[str, Any] = (service.get("parameters") if service else None) or {}
+    chosen: dict[str, Any] = {}
+    for key in _BLOCK_KEYS:
+        from_parameters = params.pop(key, None)
+        if key in spec.config:
+            chosen[key] = spec.config[key]
+        elif key in spec.parameters:
+            chosen[key] = from_parameters
+        elif key not in service_params:
+            chosen[key] = invocation.model_defaults.get(key)
+    temperature, max_tokens = chosen.get("temperature"), chosen.get("max_tokens")
     assert spec.model is not None
     return ChatRequest(
         model=spec.model,

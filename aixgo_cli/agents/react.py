@@ -32,7 +32,7 @@ from aixgo_cli.agents.react_guided import Step, verify
 from aixgo_cli.agents.react_screening import FENCE_NOTE, report_markers, report_unlisted_tool, screen_input
 from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, feedback, reply_problems
 from aixgo_cli.config.model import AgentSpec
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse
 
 DEFAULT_MAX_ITERATIONS = 8
@@ -92,7 +92,7 @@ class _Loop:
         self.final_only = False  # guided mode judged the task done: no more tools
         # A resumed unit replays its earlier invalid answers from the journal; each new attempt of the
         # unit gets another round of retries after them (as in structured.complete_structured).
-        rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
+        rounds = max(1, invocation.attempt)
         self.answer_attempts = (settings.max_retries + 1) * rounds
         self.invalid_answers = 0
 
@@ -109,7 +109,8 @@ class _Loop:
             limit += 1  # a structured-output retry is bounded by max_retries, not by max_iterations
         raise RunError(
             f"no answer within {self.settings.max_iterations} turns",  # the unit runner prefixes the agent
-            hint="raise react_config.max_iterations, or tighten the prompt; then: aixgo resume RUN_ID",
+            hint="raise react_config.max_iterations, or tighten the prompt; then:",
+            next_step=resume_step(),
         )
 
     # Turns -------------------------------------------------------------------------------------------
@@ -200,8 +201,8 @@ class _Loop:
             raise RunError(  # the unit runner prefixes "agent '<name>' failed: "
                 f"the model's final answer did not match the expected JSON shape after {self.invalid_answers} "
                 f"attempts: {'; '.join(problems[:5])}",
-                hint="raise structured_output.max_retries, simplify the schema or choose a stronger model; then: "
-                "aixgo resume RUN_ID",
+                hint="raise structured_output.max_retries, simplify the schema or choose a stronger model; then:",
+                next_step=resume_step(),
             )
         self.messages.append(ChatMessage(role="assistant", content=answer.said or "(empty reply)"))
         self.messages.append(ChatMessage(role="user", content=self._schema_feedback(problems)))

@@ -19,7 +19,7 @@ from typing import Any
 
 from aixgo_cli.agents.base import Invocation
 from aixgo_cli.agents.prompts import chat_request
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.providers.types import ChatMessage, ChatResponse
 from aixgo_cli.schema.json_validation import instance_errors
 
@@ -94,7 +94,7 @@ def complete_structured(
     # A resumed unit replays the calls of its earlier attempts from the journal, invalid replies included.
     # Each new attempt of the unit therefore gets another round of retries after the replayed ones,
     # continuing the same conversation: a resume asks the model again instead of replaying the failure.
-    rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
+    rounds = max(1, invocation.attempt)
     total = (retries + 1) * rounds
     conversation = list(messages)
     conversation.append(ChatMessage(role="system", content=schema_instructions(schema)))
@@ -112,8 +112,8 @@ def complete_structured(
         conversation.append(ChatMessage(role="user", content=feedback(problems)))
     raise RunError(  # the unit runner prefixes "agent '<name>' failed: "
         f"the model's {what} did not match the expected JSON shape after {total} attempts: {'; '.join(problems[:5])}",
-        hint="raise structured_output.max_retries, simplify the schema or choose a stronger model; then: "
-        "aixgo resume RUN_ID",
+        hint="raise structured_output.max_retries, simplify the schema or choose a stronger model; then:",
+        next_step=resume_step(),
     )
 
 

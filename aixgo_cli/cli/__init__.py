@@ -14,7 +14,8 @@ import typer
 
 from aixgo_cli import __version__
 from aixgo_cli.cli import state
-from aixgo_cli.errors import EXIT_CODE_MEANINGS, AixgoError, ExitCode, outcome_word
+from aixgo_cli.cli.error_report import report_error, safe
+from aixgo_cli.errors import EXIT_CODE_MEANINGS, AixgoError, ExitCode
 
 _EPILOG = (
     "\b\nExit codes:\n"
@@ -123,7 +124,6 @@ def _main(argv: Sequence[str] | None) -> int:
     state.debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
     if state.debug:
         args.remove("--debug")
-    from typer._click import exceptions as click_exceptions
 
     _tolerant_stdout()
     try:
@@ -136,8 +136,12 @@ def _main(argv: Sequence[str] | None) -> int:
         return int(ExitCode.OK)
     except typer.Exit as done:
         return int(done.exit_code)
-    except click_exceptions.ClickException as error:
-        error.show(file=sys.stderr)
+    except typer.TyperException as error:  # a usage error (typer's public base of its parser's errors)
+        show = getattr(error, "show", None)
+        if callable(show):
+            show(file=sys.stderr)
+        else:
+            sys.stderr.write(f"aixgo: error: {safe(str(error))}\n")
         return int(ExitCode.INVALID)
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("aixgo: interrupted\n")
@@ -148,7 +152,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
             sys.stderr.write(redact_exception_text(error, with_traceback=True) + "\n")
         sys.stderr.write(
-            f"aixgo: internal error: {type(error).__name__}: {_safe(str(error))}\n"
+            f"aixgo: internal error: {type(error).__name__}: {safe(str(error))}\n"
             "  hint: rerun with --debug for the traceback, and report it\n"
         )
         return int(ExitCode.STEP_FAILED)
@@ -174,30 +178,3 @@ def _quiet_if_stdout_closed() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-
-
-def _safe(text: str) -> str:
-    from aixgo_cli.secrets.redaction import redact
-
-    return redact(text)
-
-
-def report_error(error: AixgoError) -> int:
-    """Print an error (and, for an invalid workflow, every problem in it); return its exit code."""
-    report = getattr(error, "report", None)
-    if report is not None:
-        from aixgo_cli.render.issues import issue_text
-        from aixgo_cli.render.style import Style, color_enabled
-
-        style = Style(color_enabled(sys.stderr))
-        for issue in report.issues:
-            sys.stderr.write(issue_text(issue, report.loaded.lines, style) + "\n")
-    if state.debug:
-        from aixgo_cli.secrets.redaction import redact_exception_text
-
-        sys.stderr.write(redact_exception_text(error, with_traceback=True) + "\n")
-    word = outcome_word(error)
-    sys.stderr.write(f"aixgo: {word}: {_safe(error.message.removeprefix(word + ': '))}\n")
-    if error.hint:
-        sys.stderr.write(f"  hint: {_safe(error.hint)}\n")
-    return int(error.exit_code)

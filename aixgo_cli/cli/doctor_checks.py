@@ -111,6 +111,7 @@ def _db_hint() -> str:
 
 def workflow_checks(path: Path, check_providers: bool) -> list[Check]:
     """Validity, where each secret it needs would come from (never the value), and optionally reachability."""
+    from aixgo_cli.cli.error_report import shown_hint
     from aixgo_cli.config.model import InvalidWorkflow, load_workflow
     from aixgo_cli.errors import UserError
     from aixgo_cli.secrets.chain import SecretResolver
@@ -122,7 +123,7 @@ def workflow_checks(path: Path, check_providers: bool) -> list[Check]:
     except InvalidWorkflow as error:
         return [Check(label, "fail", error.message, f"aixgo validate {path}")]
     except UserError as error:
-        return [Check(label, "fail", error.message, error.hint)]
+        return [Check(label, "fail", error.message, shown_hint(error))]
     out = [Check(label, "ok", f"valid: {len(workflow.agents)} agents")]
     resolver = SecretResolver()
     names = required_secrets(workflow)

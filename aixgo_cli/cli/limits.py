@@ -33,7 +33,7 @@ def _positive_amount(value: float | None, flag: str, example: str) -> float | No
 def _positive_duration(text: str | None, flag: str) -> float | None:
     if text is None:
         return None
-    from aixgo_cli.providers.model_ref import parse_duration
+    from aixgo_cli.config.durations import parse_duration
 
     seconds = parse_duration(text, flag)
     if math.isfinite(seconds) and seconds > 0:

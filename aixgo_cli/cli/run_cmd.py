@@ -243,7 +243,7 @@ def prepared_knowledge(
 def _report_and_exit(runner: Runner, code: int) -> int:
     """The run's error, if it ended in one, goes to stderr after the result; then leave without waiting
     for worker threads stuck in a model call when the run was interrupted."""
-    from aixgo_cli.cli import report_error
+    from aixgo_cli.cli.error_report import report_error
     from aixgo_cli.cli.run_support import hard_exit_if_threads_linger
 
     outcome = runner.outcome

@@ -186,6 +186,7 @@ def remove(
     force: bool = typer.Option(False, "--force", help="Also remove a run that looks like it is running."),
     db: Path | None = DB_OPTION,
 ) -> int:
+    from aixgo_cli.cli.error_report import shown_hint
     from aixgo_cli.errors import AixgoError
     from aixgo_cli.wiring import open_journal
 
@@ -199,8 +200,9 @@ def remove(
             except AixgoError as error:
                 first_failure = first_failure or int(error.exit_code)
                 sys.stderr.write(f"aixgo: error: {run_id}: {error.message}\n")
-                if error.hint:
-                    sys.stderr.write(f"  hint: {error.hint}\n")
+                hint = shown_hint(error)
+                if hint:
+                    sys.stderr.write(f"  hint: {hint}\n")
                 continue
             sys.stderr.write(f"removed {run.run_id}\n")
     return first_failure

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from aixgo_cli.config.durations import optional_duration
 from aixgo_cli.config.orchestration_checks import block_members
 from aixgo_cli.config.session_spec import SessionSpec, session_spec
 from aixgo_cli.config.supervisor import supervisor_agent, supervisor_defaults
@@ -36,17 +37,6 @@ def stable_hash(value: Any) -> str:
     """A short, stable digest of JSON-able data (sorted keys), used in unit keys."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def parse_duration(text: str | None) -> float | None:
-    """'800ms' / '5s' / '2m' / '1h' -> seconds (the schema guarantees the shape)."""
-    if text is None:
-        return None
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    for suffix in ("ms", "s", "m", "h"):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * units[suffix]
-    return float(text)
 
 
 def _frozen(mapping: dict[str, Any] | None) -> MappingProxyType[str, Any]:
@@ -226,7 +216,7 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         max_steps=limits_raw.get("max_steps"),
         max_tokens=limits_raw.get("max_tokens"),
         max_cost_usd=limits_raw.get("max_cost_usd"),
-        timeout_s=parse_duration(limits_raw.get("timeout")),
+        timeout_s=optional_duration(limits_raw.get("timeout")),
         max_concurrency=limits_raw.get("max_concurrency"),
         **{k: limits_raw[k] for k in _TOOL_LIMITS if k in limits_raw},
     )
@@ -282,7 +272,7 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
         parameters=_frozen(body.get("parameters")),
         structured_output=_frozen(structured) if structured else None,
         retry=_frozen(body.get("retry")),
-        timeout_s=parse_duration(body.get("timeout")),
+        timeout_s=optional_duration(body.get("timeout")),
         concurrency=body.get("concurrency"),
         config=_frozen(block),
         guided=_frozen(body.get("guided_config")),
@@ -314,5 +304,5 @@ def _flow(name: str, body: dict[str, Any], supervisor: dict[str, Any]) -> FlowSp
         config=_frozen(config),
         names=tuple(dict.fromkeys(block_members({**body, "config": config}))),
         description=body.get("description"),
-        timeout_s=parse_duration(config.get("timeout")),
+        timeout_s=optional_duration(config.get("timeout")),
     )

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from aixgo_cli.errors import RunPaused
+from aixgo_cli.errors import RunPaused, resume_step
 from aixgo_cli.providers.deadline import Deadline
 
 
@@ -107,7 +107,9 @@ class BudgetTracker:
 
     def _paused(self, reason: tuple[str, str]) -> RunPaused:
         return RunPaused(
-            f"paused: {reason[0]}", hint=f"continue with a new limit: aixgo resume {self.run_id} {reason[1]}"
+            f"paused: {reason[0]}",
+            hint="continue with a new limit:",
+            next_step=resume_step(self.run_id, *reason[1].split()),
         )
 
     def check(self, *, starting_step: bool = False) -> None:

@@ -12,7 +12,7 @@ from aixgo_cli.config.model import Workflow
 from aixgo_cli.engine.budget import BudgetTracker
 from aixgo_cli.engine.sessions import RunSession
 from aixgo_cli.engine.templates import TemplateRenderer
-from aixgo_cli.errors import RunInterrupted
+from aixgo_cli.errors import RunInterrupted, resume_step
 from aixgo_cli.events import Event
 from aixgo_cli.knowledge.service import KnowledgeService
 from aixgo_cli.providers.protocol import LLMClient
@@ -50,4 +50,4 @@ class RunContext:
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():
-            raise RunInterrupted("interrupted", hint=f"continue with: aixgo resume {self.run_id}")
+            raise RunInterrupted("interrupted", hint="continue with:", next_step=resume_step(self.run_id))

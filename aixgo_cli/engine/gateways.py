@@ -20,13 +20,13 @@ from typing import Any
 
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.screening import ScreeningPolicy
-from aixgo_cli.errors import AixgoError, RunError, RunWaiting
+from aixgo_cli.errors import AixgoError, RunError, RunWaiting, resume_step
 from aixgo_cli.events import IncompleteReply, LLMCalled, ToolCalled, event_to_json
 from aixgo_cli.providers.deadline import bounded
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
 from aixgo_cli.secrets.redaction import redact
-from aixgo_cli.store.records import journal_json
+from aixgo_cli.store.records import APPROVAL_SUFFIX, journal_json
 from aixgo_cli.tools.base import RequestRefused, Tool, ToolCallError
 from aixgo_cli.tools.toolbox import canonical_name, parse_arguments, result_text, wire_name
 
@@ -125,8 +125,8 @@ class JournaledModel:
             )
             raise RunError(
                 f"the reply of {request.model} {what}",
-                hint="raise max_tokens (or set `incomplete_reply: warn` to keep such replies); then: "
-                "aixgo resume RUN_ID",
+                hint="raise max_tokens (or set `incomplete_reply: warn` to keep such replies); then:",
+                next_step=resume_step(),
             )
 
     def _emit(self, request: ChatRequest, response: ChatResponse, *, cached: bool, duration_ms: float) -> None:
@@ -201,7 +201,8 @@ class JournaledTools:
             )
         raise RunWaiting(
             f"waiting for an answer: {question}",
-            hint=f"answer with: aixgo resume {ctx.run_id} --answer yes (or --answer no, or a message for the agent)",
+            hint="answer with:",
+            next_step=resume_step(ctx.run_id, "--answer", "yes", note=" (or --answer no, or a message for the agent)"),
         )
 
     def _declined(self, call_key: str, request_json: str, name: str, answer: str) -> str:
@@ -248,8 +249,8 @@ class JournaledTools:
                 raise RunError(
                     f"tool '{name}' was interrupted mid-call in an earlier attempt and is not declared idempotent, "
                     "so it may already have had its effect",
-                    hint=f"check its effect; then mark the tool `idempotent: true`, or resume with: aixgo resume "
-                    f"{ctx.run_id} --rerun-interrupted-tools",
+                    hint="check its effect; then mark the tool `idempotent: true`, or resume with:",
+                    next_step=resume_step(ctx.run_id, "--rerun-interrupted-tools"),
                 )
         ctx.check_cancelled()
         if tool is not None and self.require_confirmation:
@@ -276,7 +277,7 @@ class JournaledTools:
             ok, result = False, f"error: {type(exc).__name__}: {redact(str(exc))}"
         result = capped(result, limits.max_tool_result_bytes)
         if ok:
-            result = self.screening.screen_result(self, name, result)
+            result = self.screening.screen_result(self.ctx, self.unit_key, self.agent, name, result)
         ctx.journal.complete_call(
             ctx.run_id, call_key, redact(json.dumps({"result": result, "ok": ok}, ensure_ascii=False))
         )
@@ -323,9 +324,6 @@ def capped(text: str, limit: int) -> str:
 
 def _clipped(text: str, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
-
-
-APPROVAL_SUFFIX = "/approval"
 
 
 def approves(answer: str) -> bool:

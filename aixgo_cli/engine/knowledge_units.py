@@ -16,7 +16,7 @@ from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.model import stable_hash
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import describe_payload
-from aixgo_cli.errors import AixgoError, ConfigurationError, RunError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.errors import AixgoError, ConfigurationError, RunError, RunInterrupted, RunPaused, UserError, resume_step
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, event_to_json
 from aixgo_cli.knowledge.search import SearchError
 from aixgo_cli.knowledge.service import documents_json
@@ -66,8 +66,13 @@ def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
         ctx.emit(failed)
         if isinstance(exc, UserError):
             raise
-        hint = getattr(exc, "hint", None) or f"fix the cause, then continue with: aixgo resume {ctx.run_id}"
-        raise RunError(f"knowledge '{name}' failed: {message}", hint=hint) from exc
+        if isinstance(exc, AixgoError) and (exc.hint or exc.next_step):
+            raise RunError(f"knowledge '{name}' failed: {message}", hint=exc.hint, next_step=exc.next_step) from exc
+        raise RunError(
+            f"knowledge '{name}' failed: {message}",
+            hint="fix the cause, then continue with:",
+            next_step=resume_step(ctx.run_id),
+        ) from exc
     output = documents_json(request["query"], result.hits)
     usage = result.usage
     if usage.prompt_tokens or usage.cost_usd:

@@ -18,16 +18,16 @@ from typing import Any
 
 from aixgo_cli.agents.logger import prepare_file_sinks
 from aixgo_cli.agents.producer import item_interval
-from aixgo_cli.config.model import Workflow
+from aixgo_cli.agents.registry import ROLES
+from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import RunContext
-from aixgo_cli.engine.gateways import APPROVAL_SUFFIX
 from aixgo_cli.engine.leasing import keep_renewing, take_lease
 from aixgo_cli.engine.sessions import run_session, session_mark
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.engine.walker import Walker, run_lanes
-from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError, resume_step
 from aixgo_cli.events import Event, InjectionDetected, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.knowledge.service import KnowledgeService
@@ -38,7 +38,7 @@ from aixgo_cli.secrets.sealing import seal, unseal
 from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json, usage_notes_of
+from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json
 from aixgo_cli.tools.sources import ToolSources, WorkflowTools, run_tool_context
 
 PARAMS_VERSION = 1
@@ -154,18 +154,17 @@ class Runner:
         return self._drive(run.run_id, workflow, params, templates, owner, resumed=True)
 
     def _save_answer(self, run_id: str, answer: str | None) -> None:
-        pending = [
-            c for c in self.journal.list_calls(run_id) if c.status == "intent" and c.call_key.endswith(APPROVAL_SUFFIX)
-        ]
         if answer is None:
             return
+        pending = self.journal.pending_answers(run_id)
         if not pending:
             raise UserError(
                 f"run {run_id} is not waiting for an answer",
-                hint=f"resume it without --answer: aixgo resume {run_id}",
+                hint="resume it without --answer:",
+                next_step=resume_step(run_id),
             )
-        for call in pending:
-            self.journal.complete_call(run_id, call.call_key, redact(json.dumps({"answer": answer})))
+        for call_key in pending:
+            self.journal.complete_call(run_id, call_key, redact(json.dumps({"answer": answer})))
 
     def _acquire(self, run_id: str, *, resumed: bool) -> str:
         """Take the run's lease (or refuse with exit 2, changing nothing); returns this driver's token."""
@@ -177,7 +176,8 @@ class Runner:
             holder = lease.owner if lease else "another process"
             raise UserError(
                 f"run {run_id} is being driven by {holder}",
-                hint="wait for it to finish, or stop that process; then: aixgo resume " + run_id,
+                hint="wait for it to finish, or stop that process; then:",
+                next_step=resume_step(run_id),
             )
         return owner
 
@@ -255,11 +255,11 @@ class Runner:
     def _walk(self, ctx: RunContext, params: RunParams) -> Any:
         workflow = ctx.workflow
         walker = Walker(ctx)
-        producers = [a for a in workflow.agents.values() if a.role == "producer" and not workflow.data_sources(a.name)]
+        producers = [a for a in workflow.agents.values() if _lane(a) == "source" and not workflow.data_sources(a.name)]
         member_names = _orchestrated(workflow)
         if workflow.orchestration is not None:
             lane_agents = [
-                n for n in workflow.agent_order() if workflow.agents[n].role == "logger" and n not in member_names
+                n for n in workflow.agent_order() if _lane(workflow.agents[n]) == "sink" and n not in member_names
             ]
         else:
             skipped = {p.name for p in producers} | {workflow.supervisor_agent}
@@ -318,10 +318,14 @@ class Runner:
         if isinstance(exc, LeaseLost):
             return self._lost(ctx, exc)
         if isinstance(exc, KeyboardInterrupt):
-            exc = RunInterrupted("interrupted", hint=f"continue with: aixgo resume {ctx.run_id}")
-        if isinstance(exc, AixgoError) and exc.hint and "RUN_ID" in exc.hint:
-            # Code below the runner does not know the run id and writes the placeholder.
-            exc.hint = exc.hint.replace("RUN_ID", ctx.run_id)
+            exc = RunInterrupted("interrupted", hint="continue with:", next_step=resume_step(ctx.run_id))
+        if isinstance(exc, AixgoError):
+            # Code below the runner does not know the run id: it leaves it out of the next step, or (in a
+            # hint not yet given as a next step) writes the placeholder.
+            if exc.next_step is not None:
+                exc.next_step = exc.next_step.for_run(ctx.run_id)
+            if exc.hint and "RUN_ID" in exc.hint:
+                exc.hint = exc.hint.replace("RUN_ID", ctx.run_id)
         if isinstance(exc, RunPaused):
             paused = RunPausedEvent(run_id=ctx.run_id, at=time.time(), reason=exc.message)
             self.journal.append_event(ctx.run_id, paused.kind, event_to_json(paused))
@@ -330,14 +334,14 @@ class Runner:
         if isinstance(exc, RunInterrupted):
             return self._finish(ctx, "interrupted", None, exc)
         if isinstance(exc, AixgoError):
-            if exc.hint is None or "resume" not in exc.hint:
-                exc.hint = (
-                    exc.hint + "; then: " if exc.hint else "fix the cause, then: "
-                ) + f"aixgo resume {ctx.run_id}"
+            if exc.next_step is None and (exc.hint is None or "resume" not in exc.hint):
+                exc.hint = exc.hint + "; then:" if exc.hint else "fix the cause, then:"
+                exc.next_step = resume_step(ctx.run_id)
             return self._finish(ctx, "failed", None, exc)
         wrapped = RunError(
             f"internal error: {type(exc).__name__}: {exc}",
-            hint=f"rerun with --debug for the traceback; the run can continue: aixgo resume {ctx.run_id}",
+            hint="rerun with --debug for the traceback; the run can continue:",
+            next_step=resume_step(ctx.run_id),
         )
         wrapped.__cause__ = exc
         return self._finish(ctx, "failed", None, wrapped)
@@ -378,27 +382,17 @@ def _compiled_templates(workflow: Workflow) -> TemplateRenderer:
 
 
 def _spent_so_far(journal: Journal, run_id: str) -> Spent:
-    spent = Spent()
-    for call in journal.list_calls(run_id):
-        if call.status == "completed":
-            spent.prompt_tokens += call.tokens_in
-            spent.completion_tokens += call.tokens_out
-            spent.cost_usd += call.cost_usd
-            if call.kind == "llm":
-                _note_usage(spent, call.request_json, call.response_json)
-    spent.earlier_steps = len(journal.list_units(run_id))
-    return spent
-
-
-def _note_usage(spent: Spent, request_json: str, response_json: str | None) -> None:
-    """Carry an earlier invocation's unknown prices and estimated counts into this one's summary."""
-    notes = usage_notes_of(response_json)
-    if notes.cost_unknown or notes.tokens_estimated:
-        model = str(json.loads(request_json).get("model", "?"))
-        if notes.cost_unknown:
-            spent.unknown_cost_models = spent.unknown_cost_models | {model}
-        if notes.tokens_estimated:
-            spent.estimated_token_models = spent.estimated_token_models | {model}
+    """What the run's earlier invocations spent: tokens, cost and steps count against this one's limits, and
+    their unknown prices and estimated counts carry into its summary."""
+    earlier = journal.spent(run_id)
+    return Spent(
+        prompt_tokens=earlier.tokens_in,
+        completion_tokens=earlier.tokens_out,
+        cost_usd=earlier.cost_usd,
+        unknown_cost_models=earlier.unknown_cost_models,
+        estimated_token_models=earlier.estimated_token_models,
+        earlier_steps=earlier.units,
+    )
 
 
 def with_session(workflow: Workflow, params: RunParams, journal: Journal) -> RunParams:
@@ -444,6 +438,12 @@ def _replaced_log_files(workflow: Workflow) -> list[Path]:
     paths = []
     for agent in workflow.agents.values():
         config = agent.config
-        if agent.role == "logger" and config.get("sink") == "file" and not config.get("append", False):
+        if _lane(agent) == "sink" and config.get("sink") == "file" and not config.get("append", False):
             paths.append(Path(str(config["path"])))
     return paths
+
+
+def _lane(agent: AgentSpec) -> str | None:
+    """Where the agent's role sits in a lane (None for a role this version cannot run: refused earlier)."""
+    role = ROLES.get(agent.role)
+    return role.lane if role is not None else None

@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import AgentSpec
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.events import InjectionDetected
 from aixgo_cli.security.prompt_injection import Detection, Sensitivity, detect
 from aixgo_cli.tools.base import Tool
 
-if TYPE_CHECKING:
-    from aixgo_cli.engine.gateways import JournaledTools
-
 Action = Literal["flag", "block"]
-ROLES_WITHOUT_MODEL = frozenset({"logger", "producer"})
 
 
 @dataclass(frozen=True)
@@ -40,12 +37,12 @@ class ScreeningPolicy:
         block = spec.raw.get("prompt_injection") or {}
         return cls(action=block.get("action", "flag"), sensitivity=block.get("sensitivity", "medium"))
 
-    def screen_result(self, tools: JournaledTools, name: str, result: str) -> str:
+    def screen_result(self, ctx: Any, unit_key: str, agent: str, name: str, result: str) -> str:
         detection = detect(result, self.sensitivity)
         if not detection.detected:
             return result
         blocked = self.action == "block"
-        _report(tools.ctx, tools.unit_key, tools.agent, "tool_result", detection, "blocked" if blocked else "flagged")
+        _report(ctx, unit_key, agent, "tool_result", detection, "blocked" if blocked else "flagged")
         if blocked:
             return (
                 f"error: the result of {name} was withheld: it looks like a prompt injection "
@@ -55,7 +52,8 @@ class ScreeningPolicy:
 
     def screen_input(self, ctx: Any, unit_key: str, spec: AgentSpec, payload: Any) -> None:
         """Report a suspicious input of a model-calling role; with `block`, stop the step."""
-        if spec.role in ROLES_WITHOUT_MODEL or (spec.role == "react" and self.action == "flag"):
+        role = ROLES.get(spec.role)
+        if role is None or not role.needs_model or (role.screens_own_input and self.action == "flag"):
             return  # nothing to decide: react fences and reports a flagged input itself
         detection = _first_detection(payload, self.sensitivity)
         if detection is None:
@@ -65,8 +63,8 @@ class ScreeningPolicy:
             raise RunError(
                 f"agent '{spec.name}': its input looks like a prompt injection ({detection.category}: "
                 f"{', '.join(detection.matched_patterns)}), and the agent blocks such input",
-                hint="check the input; to let it through, set prompt_injection.action: flag on the agent; "
-                "then: aixgo resume RUN_ID",
+                hint="check the input; to let it through, set prompt_injection.action: flag on the agent; then:",
+                next_step=resume_step(),
             )
         _report(ctx, unit_key, spec.name, "input", detection, "flagged")
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aixgo_cli.errors import RunError, UserError
+from aixgo_cli.errors import RunError, UserError, resume_step
 
 
 class TemplateRenderer:
@@ -53,5 +53,6 @@ class TemplateRenderer:
         except TemplateError as exc:
             raise RunError(
                 f"the prompt could not be rendered: {exc}",
-                hint="check the names used in the prompt; then: aixgo resume RUN_ID",
+                hint="check the names used in the prompt; then:",
+                next_step=resume_step(),
             ) from None

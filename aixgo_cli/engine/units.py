@@ -18,12 +18,12 @@ from typing import Any
 
 from aixgo_cli.agents.base import Invocation, as_text
 from aixgo_cli.agents.logger import rewrite_stdout_line
-from aixgo_cli.agents.registry import agent_for
+from aixgo_cli.agents.registry import role_for
 from aixgo_cli.config.model import AgentSpec, stable_hash
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_payload
 from aixgo_cli.engine.screening import ScreeningPolicy
-from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError, resume_step
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
 from aixgo_cli.knowledge.tool import retrieval_tools
 from aixgo_cli.providers.types import ChatMessage, Usage
@@ -125,12 +125,13 @@ class UnitRunner:
         if needs is None:
             needs = self._needs[spec.name] = TemplateNeeds.of(spec)
         upstream = needs.select(upstream or {})
+        role = role_for(spec.role)
         keyed_payload = payload
-        if spec.role == "logger" and spec.config.get("with_item"):
+        if role.lane == "sink" and spec.config.get("with_item"):
             keyed_payload = {"payload": payload, "lane_item": lane_item}  # the line it writes holds both
-        tools = self.tools_for(spec) if spec.role == "react" else {}
+        tools = self.tools_for(spec) if role.uses_tools else {}
         definition_hash = definition_with_tools(spec, tools)
-        in_session = ctx.session is not None and spec.role == "react"
+        in_session = ctx.session is not None and role.keeps_session
         history = ctx.session.history(spec.name) if ctx.session is not None and in_session else ()
         key, input_hash = unit_key(
             place,
@@ -149,21 +150,8 @@ class UnitRunner:
             if ctx.session is not None and in_session:
                 ctx.session.record(spec.name, as_text(payload), as_text(output))
             ctx.budget.add_step(cached=True)
-            ctx.emit(
-                StepFinished(
-                    run_id=ctx.run_id,
-                    at=time.time(),
-                    unit_key=key,
-                    place=place,
-                    agent=spec.name,
-                    cached=True,
-                    duration_ms=0.0,
-                    tokens=done.tokens_in + done.tokens_out,
-                    cost_usd=done.cost_usd,
-                    preview=describe_payload(output),
-                )
-            )
-            if spec.role == "logger" and ctx.replay_stdout:
+            ctx.emit(_finished(ctx, key, place, spec, output, 0.0, done.tokens_in + done.tokens_out, done.cost_usd))
+            if role.lane == "sink" and ctx.replay_stdout:
                 ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.stdout_reserved)
             return output
         ctx.check_cancelled()
@@ -207,11 +195,14 @@ class UnitRunner:
             idempotency_key=f"{ctx.run_id}/{key}",
             sources=dict(sources or {}),
             history=history,
-            extras={"stdout_reserved": ctx.stdout_reserved, "unit_attempt": attempt, "lane_item": lane_item},
+            attempt=attempt,
+            lane_item=lane_item,
+            stdout_reserved=ctx.stdout_reserved,
+            model_defaults=role.model_defaults,
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
         try:
-            output = agent_for(spec.role)(invocation)
+            output = role.run(invocation)
         except (RunPaused, RunInterrupted, KeyboardInterrupt):
             raise  # the unit stays 'started': resume redoes it, replaying its finished calls
         except UserError:
@@ -233,27 +224,19 @@ class UnitRunner:
             )
             ctx.emit(failed)
             if isinstance(exc, RunError):
-                raise RunError(f"agent '{spec.name}' failed: {message}", hint=exc.hint) from exc
+                raise RunError(
+                    f"agent '{spec.name}' failed: {message}", hint=exc.hint, next_step=exc.next_step
+                ) from exc
             raise RunError(
                 f"agent '{spec.name}' failed: {message}",
-                hint=f"fix the cause, then continue with: aixgo resume {ctx.run_id}",
+                hint="fix the cause, then continue with:",
+                next_step=resume_step(ctx.run_id),
             ) from exc
-        if invocation.extras.get("wrote_stdout"):
+        if invocation.wrote_stdout:
             ctx.wrote_stdout = True
         duration_ms = (time.perf_counter() - started) * 1000
         tokens_in, tokens_out, cost = _unrecorded(model.usage, recorded)
-        finished = StepFinished(
-            run_id=ctx.run_id,
-            at=time.time(),
-            unit_key=key,
-            place=place,
-            agent=spec.name,
-            cached=False,
-            duration_ms=duration_ms,
-            tokens=tokens_in + tokens_out,
-            cost_usd=cost,
-            preview=describe_payload(output),
-        )
+        finished = _finished(ctx, key, place, spec, output, duration_ms, tokens_in + tokens_out, cost, cached=False)
         ctx.journal.complete_unit(
             ctx.run_id,
             key,
@@ -268,6 +251,32 @@ class UnitRunner:
         if ctx.session is not None and in_session:
             ctx.session.record(spec.name, as_text(payload), as_text(output))
         return output
+
+
+def _finished(
+    ctx: RunContext,
+    key: str,
+    place: str,
+    spec: AgentSpec,
+    output: Any,
+    duration_ms: float,
+    tokens: int,
+    cost_usd: float,
+    *,
+    cached: bool = True,
+) -> StepFinished:
+    return StepFinished(
+        run_id=ctx.run_id,
+        at=time.time(),
+        unit_key=key,
+        place=place,
+        agent=spec.name,
+        cached=cached,
+        duration_ms=duration_ms,
+        tokens=tokens,
+        cost_usd=cost_usd,
+        preview=describe_payload(output),
+    )
 
 
 def _unrecorded(usage: Usage, recorded: UnitRecord | None) -> tuple[int, int, float]:

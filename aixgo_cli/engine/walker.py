@@ -18,7 +18,7 @@ from aixgo_cli.config.model import FlowSpec, Workflow
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.knowledge_units import is_index, search_unit
 from aixgo_cli.engine.units import UnitRunner
-from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError
+from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError, resume_step
 from aixgo_cli.patterns.base import Call, Flow, Outcome, PatternDef
 from aixgo_cli.patterns.registry import pattern_for
 
@@ -98,7 +98,8 @@ class Walker:
             if now > deadline and place.startswith(prefix + "/"):
                 raise RunError(
                     f"flow '{name}' ran past its timeout of {seconds:g}s",
-                    hint="raise the flow's config.timeout; finished steps are kept; then: aixgo resume RUN_ID",
+                    hint="raise the flow's config.timeout; finished steps are kept; then:",
+                    next_step=resume_step(),
                 )
 
     def describe(self, name: str) -> str:

@@ -10,15 +10,26 @@ cannot load extensions. numpy is imported only when a vector search or build nee
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
+
+_numpy_lock = threading.Lock()
 
 
 def load_numpy() -> Any:
     """numpy, with OpenBLAS on one thread. A matrix-vector product is memory-bound, so more threads do not
     help; on a busy machine they hurt badly: 10k x 384 searched in 1.5 ms on one thread, 24 ms on two
-    (threads spinning for a core). The variable is read when numpy first loads, so it is set before that."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    (threads spinning for a core). OpenBLAS reads the variable once, when numpy first loads, so it is set
+    for that moment only: the process environment (and every subprocess a run starts) stays as it was."""
+    with _numpy_lock:
+        if "numpy" not in sys.modules and "OPENBLAS_NUM_THREADS" not in os.environ:
+            os.environ["OPENBLAS_NUM_THREADS"] = "1"
+            try:
+                import numpy
+            finally:
+                del os.environ["OPENBLAS_NUM_THREADS"]
     import numpy
 
     return numpy

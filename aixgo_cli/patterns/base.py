@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 
 C = TypeVar("C")
 
@@ -98,7 +98,7 @@ def member_place(place: str, index: int | str, member: str) -> str:
 def step_failed(flow: Flow[Any], message: str, hint: str) -> RunError:
     """A decision the flow cannot act on: exit 1, and the run can be resumed once the cause is fixed
     (the decision itself is journaled, so a resume after editing the workflow does not ask again)."""
-    return RunError(f"flow '{flow.name}' ({flow.pattern}): {message}", hint=f"{hint}; then: aixgo resume RUN_ID")
+    return RunError(f"flow '{flow.name}' ({flow.pattern}): {message}", hint=f"{hint}; then:", next_step=resume_step())
 
 
 def first_error(outcomes: Sequence[Outcome]) -> BaseException:

@@ -26,7 +26,7 @@ from aixgo_cli.providers import pricing
 from aixgo_cli.providers.cassette import CASSETTE_VERSION
 from aixgo_cli.providers.circuit_breaker import UNHEALTHY_KINDS, CircuitBreaker
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
-from aixgo_cli.providers.model_ref import ModelResolver, parse_duration
+from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.rate_limit import ModelRateLimiter
 from aixgo_cli.providers.retry import RetryPolicy, backoff_delay
 from aixgo_cli.providers.types import Usage
@@ -74,15 +74,7 @@ class ResilientEmbeddingClient:
         self._breakers: dict[str, CircuitBreaker] = {}
 
     def _policy_for(self, model: str) -> RetryPolicy:
-        block = self._resolver.resolve(model).retry
-        if not block:
-            return self._policy
-        return RetryPolicy(
-            max_attempts=int(block.get("max_attempts", self._policy.max_attempts)),
-            base_delay_s=parse_duration(block.get("initial_backoff", self._policy.base_delay_s), "initial_backoff"),
-            max_delay_s=parse_duration(block.get("max_backoff", self._policy.max_delay_s), "max_backoff"),
-            max_retry_after_s=self._policy.max_retry_after_s,
-        )
+        return self._policy.overridden(self._resolver.resolve(model).retry)
 
     def embed(self, model: str, texts: list[str]) -> Embeddings:
         resolved = self._resolver.resolve(model)

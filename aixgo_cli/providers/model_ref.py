@@ -11,12 +11,12 @@ be logged, journaled and compared safely. Resolution needs no network and does n
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aixgo_cli.config.durations import parse_duration
 from aixgo_cli.errors import UserError
 from aixgo_cli.providers import pricing
 
@@ -92,22 +92,6 @@ class ResolvedModel:
     def provider_key(self) -> str:
         """What a circuit breaker is per: the provider, or the endpoint when one is configured."""
         return self.api_base or self.provider
-
-
-def parse_duration(value: Any, what: str) -> float:
-    """Seconds from a number or a Go-style duration (`30s`, `500ms`, `1m30s`)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    text = str(value).strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise UserError(f"{what}: '{value}' is not a duration (examples: 30, 30s, 500ms, 2m)")
-    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(n) * scale[u] for n, u in parts)
 
 
 def _is_known_prefix(prefix: str) -> bool:

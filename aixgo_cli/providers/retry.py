@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
+from typing import Any
 
+from aixgo_cli.config.durations import parse_duration
 from aixgo_cli.providers import deadline
 from aixgo_cli.providers.endpoints import is_local
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
-from aixgo_cli.providers.model_ref import ModelResolver, parse_duration
+from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
 
@@ -35,6 +37,17 @@ class RetryPolicy:
     base_delay_s: float = 1.0
     max_delay_s: float = 30.0
     max_retry_after_s: float = 120.0
+
+    def overridden(self, block: Mapping[str, Any] | None) -> RetryPolicy:
+        """This policy with a workflow `retry:` block's settings (agent's or model service's) applied."""
+        if not block:
+            return self
+        return RetryPolicy(
+            max_attempts=int(block.get("max_attempts", self.max_attempts)),
+            base_delay_s=parse_duration(block.get("initial_backoff", self.base_delay_s), "initial_backoff"),
+            max_delay_s=parse_duration(block.get("max_backoff", self.max_delay_s), "max_backoff"),
+            max_retry_after_s=self.max_retry_after_s,
+        )
 
 
 @dataclass(frozen=True)
@@ -94,14 +107,7 @@ class RetryingClient:
         block = request.retry
         if not block and self._resolver is not None:
             block = self._resolver.resolve(request.model).retry
-        if not block:
-            return self._policy
-        return RetryPolicy(
-            max_attempts=int(block.get("max_attempts", self._policy.max_attempts)),
-            base_delay_s=parse_duration(block.get("initial_backoff", self._policy.base_delay_s), "initial_backoff"),
-            max_delay_s=parse_duration(block.get("max_backoff", self._policy.max_delay_s), "max_backoff"),
-            max_retry_after_s=self._policy.max_retry_after_s,
-        )
+        return self._policy.overridden(block)
 
     def _local(self, request: ChatRequest) -> bool:
         """A timed-out call to a local server is not retried: the server is still busy with the abandoned

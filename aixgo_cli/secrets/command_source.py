@@ -53,11 +53,11 @@ class CommandSource:
     @classmethod
     def of(cls, declared: Mapping[str, Any] | None) -> CommandSource:
         """From a workflow's `secrets:` block (already validated against the schema)."""
-        from aixgo_cli.config.model import parse_duration
+        from aixgo_cli.config.durations import optional_duration
 
         specs = {
             name: CommandSpec(
-                tuple(str(a) for a in entry["command"]), parse_duration(entry.get("cache")) or DEFAULT_CACHE_S
+                tuple(str(a) for a in entry["command"]), optional_duration(entry.get("cache")) or DEFAULT_CACHE_S
             )
             for name, entry in dict(declared or {}).items()
         }

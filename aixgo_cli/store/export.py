@@ -9,20 +9,22 @@ The lease is not copied: whoever opens the artifact is free to drive the run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from aixgo_cli.errors import UserError
 from aixgo_cli.store import rules
+from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.sqlite_db import create_private_file
 
-if TYPE_CHECKING:
-    from aixgo_cli.store.protocol import Journal
 
-
-def copy_run(source: Journal, run_id: str, dest: Path) -> None:
-    from aixgo_cli.store.sqlite_journal import SqliteJournal  # the modules import each other
-
+def copy_run(
+    source: Journal, run_id: str, dest: Path, open_target: Callable[[Path], AbstractContextManager[Any]]
+) -> None:
+    """Copy the run into a new journal file opened with `open_target` (the SQLite journal's class, whose
+    `import_run` takes the records: passed in, so that this module and the journals do not import each other)."""
     run = source.get_run(run_id)
     if run is None:
         raise rules.no_such_run(run_id)
@@ -37,7 +39,7 @@ def copy_run(source: Journal, run_id: str, dest: Path) -> None:
     if not created:
         raise UserError(f"{dest} already exists; an export never overwrites", hint="choose a new file name")
     try:
-        with SqliteJournal(dest) as target:
+        with open_target(dest) as target:
             target.import_run(run, units, calls, events)
     except BaseException:
         for leftover in (dest, Path(f"{dest}-wal"), Path(f"{dest}-shm")):

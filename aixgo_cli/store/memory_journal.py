@@ -22,18 +22,22 @@ from aixgo_cli.store.memory_runs import MemoryRuns, RunState
 from aixgo_cli.store.memory_sessions import MemorySessions
 from aixgo_cli.store.protocol import EventSpec
 from aixgo_cli.store.records import (
+    APPROVAL_SUFFIX,
     CALL_KINDS,
     CallKind,
     CallRecord,
     CallStatus,
     EventRecord,
+    Spending,
     UnitRecord,
     UnitStatus,
     UsageNotes,
     check_choice,
     check_json,
+    spending_of,
     usage_notes_of,
 )
+from aixgo_cli.store.sqlite_journal import SqliteJournal
 
 _replace = dataclasses.replace
 
@@ -161,6 +165,17 @@ class MemoryJournal(MemoryRuns, MemorySessions):
         notes = [usage_notes_of(c.response_json) for c in calls]
         return UsageNotes(any(n.cost_unknown for n in notes), any(n.tokens_estimated for n in notes))
 
+    def spent(self, run_id: str) -> Spending:
+        with self._locked():
+            run = self._run(run_id)
+            calls, units = list(run.calls.values()), len(run.units)
+        return spending_of(calls, units)
+
+    def pending_answers(self, run_id: str) -> list[str]:
+        with self._locked():
+            calls = list(self._run(run_id).calls.values())
+        return [c.call_key for c in calls if c.status == "intent" and c.call_key.endswith(APPROVAL_SUFFIX)]
+
     # Calls ------------------------------------------------------------------------------------------
 
     def record_call_intent(self, run_id: str, unit_key: str, call_key: str, kind: CallKind, request_json: str) -> None:
@@ -266,7 +281,7 @@ class MemoryJournal(MemoryRuns, MemorySessions):
 
     def export_run(self, run_id: str, dest: Path) -> None:
         with self._locked():  # one snapshot, as in SQLite
-            copy_run(self, run_id, dest)
+            copy_run(self, run_id, dest, SqliteJournal)
 
     def close(self) -> None:
         with self._lock:

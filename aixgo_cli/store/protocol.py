@@ -28,6 +28,7 @@ from aixgo_cli.store.records import (
     Lease,
     RunRecord,
     RunStatus,
+    Spending,
     Totals,
     UnitRecord,
     UsageNotes,
@@ -78,6 +79,14 @@ class Journal(Protocol):
 
     def usage_notes(self, run_id: str) -> UsageNotes:
         """Whether any completed model call of the run had an unknown price or estimated token counts."""
+
+    def spent(self, run_id: str) -> Spending:
+        """Usage summed over the run's completed calls, its units counted, and the models whose price or
+        token counts were unknown: what a resumed run has already spent. One query in a database."""
+
+    def pending_answers(self, run_id: str) -> list[str]:
+        """The call keys of the questions put to the user (`APPROVAL_SUFFIX`) still waiting for an answer,
+        oldest first."""
 
     # Lease: one driver per run ----------------------------------------------------------------------
 

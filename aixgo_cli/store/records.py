@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final, Literal, get_args
@@ -152,6 +153,43 @@ def usage_notes_of(response_json: str | None) -> UsageNotes:
         return UsageNotes()
     usage = json.loads(response_json).get("usage") or {}
     return UsageNotes(usage.get("cost_known") is False, usage.get("tokens_estimated") is True)
+
+
+# The call key suffix of a question put to the user (`approval`, `ask`): a pending one waits for `--answer`.
+APPROVAL_SUFFIX = "/approval"
+
+
+@dataclass(frozen=True, slots=True)
+class Spending:
+    """What a run's earlier invocations spent, for the budget of the one resuming it: usage summed over
+    its completed calls, its units counted, and the models whose prices or token counts were unknown."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    units: int = 0
+    unknown_cost_models: frozenset[str] = frozenset()
+    estimated_token_models: frozenset[str] = frozenset()
+
+
+def spending_of(calls: Iterable[CallRecord], units: int) -> Spending:
+    """`Spending` computed from call records (the in-memory journal, and SQLite without JSON functions)."""
+    tokens_in = tokens_out = 0
+    cost = 0.0
+    unknown: set[str] = set()
+    estimated: set[str] = set()
+    for call in calls:
+        if call.status != "completed":
+            continue
+        tokens_in, tokens_out, cost = tokens_in + call.tokens_in, tokens_out + call.tokens_out, cost + call.cost_usd
+        notes = usage_notes_of(call.response_json) if call.kind == "llm" else UsageNotes()
+        if notes.cost_unknown or notes.tokens_estimated:
+            model = str(json.loads(call.request_json).get("model", "?"))
+            if notes.cost_unknown:
+                unknown.add(model)
+            if notes.tokens_estimated:
+                estimated.add(model)
+    return Spending(tokens_in, tokens_out, cost, units, frozenset(unknown), frozenset(estimated))
 
 
 @dataclass(frozen=True, slots=True)

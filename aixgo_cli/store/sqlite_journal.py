@@ -30,17 +30,15 @@ from aixgo_cli.store.records import (
     CallStatus,
     EventRecord,
     RunRecord,
-    Totals,
     UnitRecord,
     UnitStatus,
-    UsageNotes,
     check_choice,
     check_json,
-    usage_notes_of,
 )
 from aixgo_cli.store.sqlite_db import Database
 from aixgo_cli.store.sqlite_runs import RUN_COLUMNS, SqliteRuns
 from aixgo_cli.store.sqlite_sessions import SqliteSessions
+from aixgo_cli.store.sqlite_usage import SqliteUsage
 
 _UNIT_COLUMNS = (
     "unit_key, place, status, input_hash, definition_hash, output_json, error, attempt, "
@@ -81,7 +79,7 @@ WHERE run = ? AND call_key = ? AND status = 'intent'
 """
 
 
-class SqliteJournal(SqliteRuns, SqliteSessions):
+class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
     """A journal in one SQLite file. Cheap to construct: the file is opened on first use."""
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time, read_only: bool = False) -> None:
@@ -200,27 +198,6 @@ class SqliteJournal(SqliteRuns, SqliteSessions):
         rows = self._db.query(f"SELECT {_UNIT_COLUMNS} FROM units WHERE run = ? ORDER BY rowid", (self._pk(run_id),))
         return [UnitRecord(run_id, *row) for row in rows]
 
-    def tally_units(self, run_id: str) -> Totals:
-        row = self._db.query(
-            "SELECT TOTAL(tokens_in), TOTAL(tokens_out), TOTAL(cost_usd), TOTAL(status = 'completed') "
-            "FROM units WHERE run = ?",
-            (self._pk(run_id),),
-        )[0]
-        return Totals(int(row[0]), int(row[1]), float(row[2]), int(row[3]))
-
-    def usage_notes(self, run_id: str) -> UsageNotes:
-        try:
-            row = self._db.query(
-                "SELECT TOTAL(json_extract(response_json, '$.usage.cost_known') = 0), "
-                "TOTAL(json_extract(response_json, '$.usage.tokens_estimated') = 1) "
-                "FROM calls WHERE run = ? AND kind = 'llm' AND status = 'completed' AND json_valid(response_json)",
-                (self._pk(run_id),),
-            )[0]
-        except sqlite3.OperationalError:  # an SQLite built without its JSON functions: read the rows here
-            notes = [usage_notes_of(c.response_json) for c in self.list_calls(run_id) if c.kind == "llm"]
-            return UsageNotes(any(n.cost_unknown for n in notes), any(n.tokens_estimated for n in notes))
-        return UsageNotes(cost_unknown=row[0] > 0, tokens_estimated=row[1] > 0)
-
     # Calls ------------------------------------------------------------------------------------------
 
     def record_call_intent(self, run_id: str, unit_key: str, call_key: str, kind: CallKind, request_json: str) -> None:
@@ -324,7 +301,7 @@ class SqliteJournal(SqliteRuns, SqliteSessions):
 
     def export_run(self, run_id: str, dest: Path) -> None:
         with self._db.read():  # one snapshot: a unit and its events are copied together or not at all
-            copy_run(self, run_id, dest)
+            copy_run(self, run_id, dest, SqliteJournal)
 
     def import_run(
         self,

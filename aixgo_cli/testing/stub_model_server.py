@@ -14,7 +14,7 @@ where the provider layer breaks, and only real HTTP exercises them. Shape:
   ``{match, reply}``, replaces); ``POST /_stub/config`` (``{"latency_s": x}``); ``POST /_stub/reset``
   (clears script, rules and the request log); ``GET /_stub/stats``: ``{total, by_model, requests:
   [{model, messages_hash, stream, has_tools, has_response_format, response_format, tool_choice,
-  max_tokens}]}``.
+  max_tokens, temperature}]}``.
 * Every chat request is logged when it arrives, before any delay, so a test can count requests that the
   client gave up on.
 
@@ -76,6 +76,7 @@ class _State:
                     "response_format": request.get("response_format"),
                     "tool_choice": request.get("tool_choice"),
                     "max_tokens": request.get("max_tokens"),
+                    "temperature": request.get("temperature"),
                 }
             )
             sequence = len(self.requests)

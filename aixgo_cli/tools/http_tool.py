@@ -78,7 +78,7 @@ class HttpSpec:
 
 
 def build(definition: Mapping[str, Any], context: ToolContext) -> Tool:
-    from aixgo_cli.config.model import parse_duration
+    from aixgo_cli.config.durations import optional_duration
 
     url = str(definition["url"])
     method = str(definition.get("method", "GET")).upper()
@@ -99,7 +99,7 @@ def build(definition: Mapping[str, Any], context: ToolContext) -> Tool:
         secret_headers=frozenset(secret_headers),
         allow=Allowlist.of(list(definition.get("allow_hosts") or [])),
         allow_ports=frozenset(ports),
-        timeout_s=parse_duration(definition.get("timeout")) or DEFAULT_TIMEOUT_S,
+        timeout_s=optional_duration(definition.get("timeout")) or DEFAULT_TIMEOUT_S,
         max_bytes=int(definition.get("max_response_bytes") or DEFAULT_MAX_RESPONSE_BYTES),
         resolve=context.resolve_host,
     )

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aixgo_cli.config.model import AgentSpec, Workflow, parse_duration
+from aixgo_cli.config.durations import optional_duration
+from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.errors import UserError
 from aixgo_cli.tools.base import Tool, ToolCallError, ToolContext
 from aixgo_cli.tools.mcp_client import (
@@ -92,7 +93,7 @@ class McpTools:
                 hint=f"name one of the server's tools, or add it to the server's tools: list in {server}",
             )
         definition = self.workflow.mcp_servers[server]
-        timeout = parse_duration(definition.get("timeout")) or DEFAULT_CALL_TIMEOUT_S
+        timeout = optional_duration(definition.get("timeout")) or DEFAULT_CALL_TIMEOUT_S
         hub = self.hub
 
         def call(args: dict[str, Any], _key: str) -> str:
@@ -127,8 +128,8 @@ class McpTools:
             cwd=stdio_server_cwd(self.context.base_dir, definition.get("cwd")),
             url=str(definition.get("url", "")),
             headers=headers,
-            timeout_s=parse_duration(definition.get("timeout")) or DEFAULT_CALL_TIMEOUT_S,
-            start_timeout_s=parse_duration(definition.get("start_timeout")),
+            timeout_s=optional_duration(definition.get("timeout")) or DEFAULT_CALL_TIMEOUT_S,
+            start_timeout_s=optional_duration(definition.get("start_timeout")),
         )
 
     def _value(self, value: Any) -> str:

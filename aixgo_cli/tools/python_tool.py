@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+import threading
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -30,7 +31,12 @@ __all__ = ["IDEMPOTENCY_PARAMETER", "build", "load_callable", "schema_for", "typ
 
 
 def build(definition: Mapping[str, Any], context: ToolContext) -> Tool:
-    function = load_callable(str(definition["callable"]), context.base_dir)
+    release_path = _use_import_path(str(context.base_dir))
+    try:
+        function = load_callable(str(definition["callable"]), context.base_dir)
+    except BaseException:
+        release_path()
+        raise
     wants_key = accepts_idempotency_key(function)
     converters = _parameter_hints(function)
 
@@ -48,14 +54,46 @@ def build(definition: Mapping[str, Any], context: ToolContext) -> Tool:
         bool(definition.get("idempotent", False)),
         run_python,
         kind="python",
+        close=release_path,  # the workflow's directory leaves the import path when the run ends
     )
 
 
+_path_users: dict[str, int] = {}  # directory -> tools of live runs that put it on sys.path
+_path_lock = threading.Lock()
+
+
+def _use_import_path(base: str) -> Callable[[], None]:
+    """Put `base` first on the import path for as long as a tool needs it (the module may import its
+    siblings when called); the returned function gives it back, and the last user takes it off, so one
+    process hosting many runs does not collect every workflow's directory. A directory already on the
+    path before (not put there here) is left alone."""
+    with _path_lock:
+        users = _path_users.get(base, 0)
+        if users == 0 and base in sys.path:
+            return lambda: None
+        if users == 0:
+            sys.path.insert(0, base)
+        _path_users[base] = users + 1
+    released = threading.Event()
+
+    def release() -> None:
+        with _path_lock:
+            if released.is_set():
+                return
+            released.set()
+            left = _path_users.pop(base) - 1
+            if left:
+                _path_users[base] = left
+            elif base in sys.path:
+                sys.path.remove(base)
+
+    return release
+
+
 def load_callable(reference: str, base_dir: Path) -> Callable[..., Any]:
+    """The function `module:attribute`, imported with `base_dir` on the import path (see `build`)."""
     module_name, _, attribute = reference.partition(":")
-    base = str(base_dir)
-    if base not in sys.path:
-        sys.path.insert(0, base)
+    release = _use_import_path(str(base_dir))
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -63,6 +101,8 @@ def load_callable(reference: str, base_dir: Path) -> Callable[..., Any]:
             f"cannot import the tool module '{module_name}': {exc}",
             hint=f"put {module_name.replace('.', '/')}.py beside the workflow, or install it",
         ) from None
+    finally:
+        release()
     function = getattr(module, attribute, None)
     if not callable(function):
         raise UserError(f"'{reference}' is not a function", hint=f"check the name after ':' in {reference}")

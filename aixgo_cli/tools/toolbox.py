@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from aixgo_cli.config.model import parse_duration
+from aixgo_cli.config.durations import optional_duration
 from aixgo_cli.schema.json_validation import instance_errors
 from aixgo_cli.tools import files, http_tool, python_tool
 from aixgo_cli.tools.base import RateLimit, Tool, ToolCallError, ToolContext
@@ -37,7 +37,7 @@ def build_tool(definition: Mapping[str, Any], context: ToolContext) -> Tool:
     limit = definition.get("rate_limit") or {}
     return replace(
         tool,
-        timeout_s=parse_duration(definition.get("timeout")),
+        timeout_s=optional_duration(definition.get("timeout")),
         rate_limit=RateLimit(int(limit["requests_per_minute"])) if limit.get("requests_per_minute") else None,
     )
 

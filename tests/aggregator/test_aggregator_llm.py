@@ -9,6 +9,7 @@ import re
 import pytest
 from tests.aggregator.aggregator_helpers import agg_requests, client, panel, reply, run, scripted, system_text
 from tests.engine.engine_helpers import Harness
+from tests.support.hints import hint_of
 
 from aixgo_cli.providers.types import ChatRequest
 
@@ -129,7 +130,7 @@ def test_a_reply_that_never_matches_fails_the_step_resumably(mem: Harness) -> No
     assert outcome.status == "failed"
     assert outcome.error is not None
     assert "did not match the expected JSON shape after 3 attempts" in outcome.error.message
-    assert outcome.error.hint is not None and "aixgo resume" in outcome.error.hint
+    assert "aixgo resume" in hint_of(outcome.error)
     assert len(agg_requests(fake)) == 3
 
     resumed = mem.resume(outcome.run_id, client(ANSWERS, reply("Recovered.")), interrupted=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.classifier.classifier_helpers import answer, labels, workflow
 from tests.engine.engine_helpers import Harness
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.errors import ExitCode, RunError
@@ -92,7 +93,7 @@ def test_a_reply_that_never_validates_fails_with_exit_1_and_a_resume_completes(e
     message = first.error.message
     assert message.startswith("agent 'triage' failed: the model's classification did not match")
     assert "after 3 attempts" in message and '"refunds" is not one of' in message
-    assert first.error.hint is not None and f"aixgo resume {first.run_id}" in first.error.hint
+    assert f"aixgo resume {first.run_id}" in hint_of(first.error)
     assert len(broken.requests) == 3  # one attempt plus the default two retries
     [failed] = engine.of(StepFailed)
     assert failed.agent == "triage"

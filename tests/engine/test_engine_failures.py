@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from tests.engine.engine_helpers import Harness, by_model, user_text
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.errors import ConfigurationError, ExitCode, RunError, UserError
@@ -61,8 +62,8 @@ def test_a_provider_error_fails_the_run_and_the_resume_redoes_only_that_lane(eng
     assert first.status == "failed"
     assert isinstance(first.error, RunError) and first.error.exit_code == ExitCode.STEP_FAILED
     assert "agent 'answer' failed" in first.error.message and "HTTP 500" in first.error.message
-    assert first.error.hint is not None and f"aixgo resume {first.run_id}" in first.error.hint
-    assert "RUN_ID" not in first.error.hint
+    assert f"aixgo resume {first.run_id}" in hint_of(first.error)
+    assert "RUN_ID" not in hint_of(first.error)
     run = engine.journal.get_run(first.run_id)
     assert run is not None and run.status == "failed" and run.error is not None and "HTTP 500" in run.error
     units = {place: u.status for place, u in engine.units(first.run_id).items()}
@@ -120,7 +121,7 @@ def test_an_unexpected_exception_in_a_step_is_a_run_error_too(mem: Harness) -> N
     assert outcome.status == "failed"
     assert isinstance(outcome.error, RunError)
     assert "ValueError: bad byte" in outcome.error.message
-    assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+    assert f"aixgo resume {outcome.run_id}" in hint_of(outcome.error)
     assert mem.units(outcome.run_id)["reader[1]/answer"].status == "failed"
     assert "reader[2]/answer" not in mem.units(outcome.run_id)  # sequential lanes stop at the failure
 
@@ -133,7 +134,7 @@ def test_a_rejected_key_keeps_its_exit_code_and_names_both_commands(mem: Harness
 
     assert outcome.status == "failed"
     assert isinstance(outcome.error, ConfigurationError) and outcome.error.exit_code == ExitCode.CREDENTIALS
-    assert outcome.error.hint == f"aixgo secrets set OPENAI_API_KEY; then: aixgo resume {outcome.run_id}"
+    assert hint_of(outcome.error) == f"aixgo secrets set OPENAI_API_KEY; then: aixgo resume {outcome.run_id}"
 
 
 def test_a_template_that_cannot_compile_stops_before_any_run_or_call(mem: Harness) -> None:
@@ -157,4 +158,4 @@ def test_a_second_driver_is_refused_while_the_lease_is_held(sql: Harness) -> Non
         sql.resume(first.run_id, healthy())
 
     assert "otherhost:1" in caught.value.message
-    assert caught.value.hint is not None and f"aixgo resume {first.run_id}" in caught.value.hint
+    assert f"aixgo resume {first.run_id}" in hint_of(caught.value)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tests.engine.engine_helpers import Harness
 from tests.support.e2e import STUB_KEY, stub_service
+from tests.support.hints import hint_of
 
 from aixgo_cli.config.validate import validate_path
 from aixgo_cli.engine.runner import RunParams
@@ -65,7 +66,7 @@ def test_incomplete_reply_fail_fails_the_step(sql: Harness, stub: StubModelServe
     assert outcome.status == "failed"  # type: ignore[attr-defined]
     error = outcome.error  # type: ignore[attr-defined]
     assert isinstance(error, RunError) and "cut off by the token limit (max_tokens 16)" in error.message
-    assert "max_tokens" in (error.hint or "") and "aixgo resume" in (error.hint or "")
+    assert "max_tokens" in hint_of(error) and "aixgo resume" in hint_of(error)
     assert [n.action for n in notices] == ["failed"]
 
 

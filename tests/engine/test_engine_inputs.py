@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from tests.engine.engine_helpers import Harness, by_model, user_text
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.inputs import coerce_variables, resolve_variables
 from aixgo_cli.engine.runner import RunParams
@@ -69,7 +70,7 @@ def test_bad_vars_are_user_errors_with_hints(
 
     assert message in caught.value.message
     assert caught.value.exit_code == ExitCode.INVALID
-    assert caught.value.hint is not None and hint in caught.value.hint
+    assert hint in hint_of(caught.value)
 
 
 def test_a_workflow_without_inputs_says_how_to_declare_one(mem: Harness) -> None:
@@ -78,7 +79,7 @@ def test_a_workflow_without_inputs_says_how_to_declare_one(mem: Harness) -> None
     with pytest.raises(UserError) as caught:
         coerce_variables(mem.load(), {"tone": "x"})
 
-    assert caught.value.hint is not None and "inputs:" in caught.value.hint
+    assert "inputs:" in hint_of(caught.value)
 
 
 def test_prompts_render_the_inputs(declared: Harness) -> None:
@@ -179,6 +180,6 @@ def test_an_undefined_name_at_render_time_fails_the_step_as_a_run_error(
     assert outcome.status == "failed"
     assert isinstance(outcome.error, RunError)
     assert "could not be rendered" in outcome.error.message and undefined in outcome.error.message
-    assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+    assert f"aixgo resume {outcome.run_id}" in hint_of(outcome.error)
     assert client.requests == []
     assert engine.units(outcome.run_id)["reader[0]/writer"].status == "failed"

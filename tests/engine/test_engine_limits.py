@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import pytest
 from tests.engine.engine_helpers import Harness, by_model, priced, tool_call
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.runner import RunParams
-from aixgo_cli.errors import ExitCode, RunPaused
+from aixgo_cli.errors import ExitCode, RunPaused, resume_step
 from aixgo_cli.events import RunFinished, StepFinished
 from aixgo_cli.events import RunPaused as RunPausedEvent
 from aixgo_cli.providers.types import Usage
@@ -59,8 +60,9 @@ def test_max_steps_pauses_and_a_larger_limit_finishes_without_redoing_units(engi
     first = engine.start(paid_client(), RunParams(concurrency=1))
 
     assert_paused(engine, first.status, first.error, "step limit (3)")
-    assert first.error is not None and first.error.hint is not None
-    assert f"aixgo resume {first.run_id} --max-steps 6" in first.error.hint
+    assert first.error is not None
+    assert first.error.next_step == resume_step(first.run_id, "--max-steps", "6")  # data, rendered by the CLI
+    assert f"aixgo resume {first.run_id} --max-steps 6" in hint_of(first.error)
     units = engine.units(first.run_id)
     assert set(units) == {"source/reader", "reader[0]/answer", "reader[0]/sink"}
     run = engine.journal.get_run(first.run_id)
@@ -100,7 +102,7 @@ def test_max_cost_pauses_before_the_call_that_would_exceed_it(engine: Harness) -
     assert_paused(engine, first.status, first.error, "budget ($0.0150)")
     assert len(client.requests) == 2  # $0.01 spent < $0.015 allows the second call, not a third
     assert first.spent.cost_usd == pytest.approx(0.02)
-    assert first.error is not None and first.error.hint is not None and "--budget-usd 0.03" in first.error.hint
+    assert first.error is not None and "--budget-usd 0.03" in hint_of(first.error)
     run = engine.journal.get_run(first.run_id)
     assert run is not None and run.cost_usd == pytest.approx(0.02)
 

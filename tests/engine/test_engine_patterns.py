@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from tests.engine.engine_helpers import Harness, by_model, user_text
+from tests.support.hints import hint_of
 
 from aixgo_cli.config.validate import validate_path
 from aixgo_cli.engine.runner import RunParams
@@ -145,7 +146,7 @@ def test_parallel_aggregation_with_failing_members(
     if expected is RunError:
         assert outcome.status == "failed"
         assert isinstance(outcome.error, RunError)
-        assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+        assert f"aixgo resume {outcome.run_id}" in hint_of(outcome.error)
     else:
         assert outcome.status == "completed", outcome.error
         assert outcome.result == expected

@@ -8,8 +8,11 @@ effect, which survives the process and any module reload), and raises KeyboardIn
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from tests.engine.engine_helpers import Harness, tool_call
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunOutcome, RunParams
 from aixgo_cli.errors import RunError
@@ -126,8 +129,8 @@ def test_a_tool_cut_off_mid_call_stops_the_resume_unless_idempotent(engine: Harn
     assert refused.status == "failed"
     assert isinstance(refused.error, RunError)
     assert "idempotent" in refused.error.message
-    assert refused.error.hint is not None and f"aixgo resume {first.run_id}" in refused.error.hint
-    assert "--rerun-interrupted-tools" in refused.error.hint
+    assert f"aixgo resume {first.run_id}" in hint_of(refused.error)
+    assert "--rerun-interrupted-tools" in hint_of(refused.error)
     assert len(tool_log(engine)) == 1  # not run again
     assert client.requests == []  # the first model call was replayed, nothing was sent
     run = engine.journal.get_run(first.run_id)
@@ -253,7 +256,7 @@ def test_the_react_loop_stops_at_max_iterations(mem: Harness) -> None:
     assert outcome.status == "failed"
     assert outcome.error is not None and "2 turns" in outcome.error.message
     assert len(client.requests) == 2
-    assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+    assert f"aixgo resume {outcome.run_id}" in hint_of(outcome.error)
 
 
 @pytest.mark.parametrize("cut", ["provider-error", "interrupt"])
@@ -277,3 +280,33 @@ def test_a_retried_unit_counts_each_call_once(engine: Harness, cut: str) -> None
     assert (unit.tokens_in, unit.tokens_out) == (sum(c.tokens_in for c in calls), sum(c.tokens_out for c in calls))
     run = engine.journal.get_run(first.run_id)
     assert run is not None and (run.tokens_in, run.tokens_out) == (unit.tokens_in, unit.tokens_out)
+
+
+def test_the_workflow_directory_is_on_the_import_path_during_the_run_only(mem: Harness) -> None:
+    # The tool imports a sibling module when called, so the directory must stay on the path during the
+    # run; after it, one process hosting many runs must not keep every workflow's directory.
+    sibling = mem.tool_module('def answer() -> str:\n    return "from the sibling"\n')
+    module = mem.tool_module(
+        f'def ask(question: str) -> str:\n    """Ask the sibling."""\n    import {sibling}\n'
+        f"    return {sibling}.answer()\n"
+    )
+    mem.write(f"""\
+        version: 1
+        name: siblings
+        tools:
+          - {{name: ask, type: python, callable: "{module}:ask"}}
+        agents:
+          - name: answer
+            role: react
+            model: openai/gpt-4o-mini
+            tools: [ask]
+        """)
+    base = str(mem.root)
+    assert base not in sys.path
+    client = ScriptedClient([tool_call("ask", {"question": "?"}), "done"])
+
+    outcome = mem.start(client, RunParams(input="hi"))
+
+    assert outcome.status == "completed", outcome.error
+    assert client.requests[1].messages[-1].content == "from the sibling"
+    assert base not in sys.path

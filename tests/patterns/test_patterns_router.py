@@ -7,6 +7,7 @@ import json
 import pytest
 from tests.engine.engine_helpers import Harness
 from tests.patterns.patterns_helpers import client, counts, rules, run, workflow
+from tests.support.hints import hint_of
 
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
@@ -49,7 +50,7 @@ def test_router_label_matching_no_route_without_default_fails_and_resumes_after_
     assert outcome.status == "failed"
     assert outcome.error is not None
     assert "'shipping' matches no route (routes: billing, technical)" in outcome.error.message
-    assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+    assert f"aixgo resume {outcome.run_id}" in hint_of(outcome.error)
     assert counts(stub) == {"triage": 1}
 
     path.write_text(path.read_text().replace("technical: tech}", "technical: tech, shipping: general}"))

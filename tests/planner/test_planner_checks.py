@@ -19,6 +19,7 @@ from tests.planner.planner_helpers import (
     user_text,
     workflow,
 )
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunParams
 from aixgo_cli.testing.fake_client import Reply, ScriptedClient
@@ -62,7 +63,7 @@ def test_schema_and_graph_problems_share_one_budget_then_the_step_fails(mem: Har
     assert outcome.error is not None
     assert "the model's plan was still not usable after 3 attempts" in outcome.error.message
     assert "step 1 lists itself as a prerequisite" in outcome.error.message
-    assert "aixgo resume" in (outcome.error.hint or "")
+    assert "aixgo resume" in hint_of(outcome.error)
 
 
 def test_structured_output_max_retries_sets_the_budget(mem: Harness) -> None:
@@ -269,3 +270,10 @@ def test_resuming_after_the_last_attempt_asks_again_in_the_same_conversation(sql
     (request,) = client.requests  # the three failed attempts were replayed from the journal
     assert [m.content for m in request.messages if m.role == "assistant"] == [looping] * 3
     assert resumed.result["steps"][0]["action"] == "ok1"
+
+
+def test_every_strategy_validation_accepts_has_a_function_and_no_other() -> None:
+    from aixgo_cli.agents.planner.agent import STRATEGY_FUNCTIONS
+    from aixgo_cli.config.planner_checks import STRATEGIES
+
+    assert sorted(STRATEGY_FUNCTIONS) == sorted(STRATEGIES)

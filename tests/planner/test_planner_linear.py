@@ -20,6 +20,7 @@ from tests.planner.planner_helpers import (
     user_text,
     workflow,
 )
+from tests.support.hints import hint_of
 
 from aixgo_cli.agents.planner.prompts import EMPHASES
 
@@ -175,5 +176,5 @@ def test_react_planning_fails_the_step_after_the_last_malformed_transcript(mem: 
     assert outcome.status == "failed"
     assert outcome.error is not None
     assert "planning transcript was still malformed after 3 attempts" in outcome.error.message
-    assert "aixgo resume" in (outcome.error.hint or "")
+    assert "aixgo resume" in hint_of(outcome.error)
     assert len(client.requests) == 4

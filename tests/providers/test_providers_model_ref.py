@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from aixgo_cli.config.durations import parse_duration
 from aixgo_cli.errors import UserError
-from aixgo_cli.providers.model_ref import ModelResolver, RateLimits, parse_duration, resolve_model
+from aixgo_cli.providers.model_ref import ModelResolver, RateLimits, resolve_model
 
 
 @pytest.mark.parametrize(

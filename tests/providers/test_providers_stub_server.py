@@ -76,6 +76,7 @@ def test_script_over_http_and_stats_and_reset(stub: StubModelServer) -> None:
         "response_format": None,
         "tool_choice": None,
         "max_tokens": None,
+        "temperature": None,
     }
     assert stats["requests"][1]["stream"] is True
     assert stats["requests"][1]["has_tools"] is True

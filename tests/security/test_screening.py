@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.engine.engine_helpers import Harness, tool_call
+from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunOutcome, RunParams
 from aixgo_cli.events import InjectionDetected
@@ -90,7 +91,7 @@ def test_an_agent_that_blocks_stops_on_a_suspicious_input_before_any_model_call(
     assert outcome.status == "failed"
     assert outcome.error is not None and outcome.error.exit_code == 1
     assert "looks like a prompt injection" in outcome.error.message
-    assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+    assert f"aixgo resume {outcome.run_id}" in hint_of(outcome.error)
     assert client.requests == []
     assert [e.action for e in mem.of(InjectionDetected)] == ["blocked"]
 

@@ -1,4 +1,4 @@
-"""Every journal implementation behind one `store` fixture (see journal_fixtures.Store)."""
+"""Every journal implementation behind one `store` fixture (see aixgo_cli.testing.journal_contract)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.store.journal_fixtures import FakeClock, Store
 
 from aixgo_cli.store.memory_journal import MemoryJournal
 from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.sqlite_journal import SqliteJournal
+
+# The contract suite lives in the package; its asserts get pytest's detailed failure messages all the same.
+pytest.register_assert_rewrite("aixgo_cli.testing.journal_contract")
+
+from aixgo_cli.testing.journal_contract import FakeClock, Store  # noqa: E402
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@ when a run started, listed and deleted."""
 
 from __future__ import annotations
 
-from tests.store.journal_fixtures import Store
-
 from aixgo_cli.store.sessions import Turn
+from aixgo_cli.testing.journal_contract import Store
 
 
 def test_a_run_appends_its_turns_once_and_history_reads_them_back(store: Store) -> None:

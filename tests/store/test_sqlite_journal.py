@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aixgo_cli.errors import ConfigurationError, RunError, UserError
-from aixgo_cli.store import migrations, sqlite_db
+from aixgo_cli.store import migrations, sqlite_db, sqlite_usage
 from aixgo_cli.store.migrations import FORMAT_VERSION, MIGRATIONS
 from aixgo_cli.store.records import RunRecord
 from aixgo_cli.store.sqlite_journal import SqliteJournal
@@ -242,3 +242,19 @@ def test_a_lease_held_by_another_process_blocks_this_one(tmp_path: Path) -> None
         assert not journal.acquire_lease(run.run_id, "this-process", 60)
         lease = journal.get_lease(run.run_id)
         assert lease is not None and lease.owner == "other-process"
+
+
+def test_spent_without_sqlite_json_functions_reads_the_rows_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SqliteJournal(tmp_path / "runs.db") as journal:
+        run = _run(journal)
+        journal.start_unit(run.run_id, "u", place="p", input_hash="i", definition_hash="d")
+        journal.record_call_intent(run.run_id, "u", "u/m1", "llm", '{"model": "openai/a"}')
+        journal.complete_call(run.run_id, "u/m1", '{"usage": {"cost_known": false}}', tokens_in=3, cost_usd=0.5)
+        by_sql = journal.spent(run.run_id)
+        # What an SQLite built without JSON functions answers: "no such function: json_group_array".
+        monkeypatch.setattr(sqlite_usage, "_SPENT", "SELECT no_such_function()")
+        by_rows = journal.spent(run.run_id)
+    assert by_rows == by_sql
+    assert (by_sql.tokens_in, by_sql.units, by_sql.unknown_cost_models) == (3, 1, frozenset({"openai/a"}))

@@ -4,17 +4,17 @@ The package splits along what can be tested apart: `inputs` (whatever shape the 
 a list of inputs), `voting` (the four deterministic strategies), `llm` and `prompts` (the five model
 strategies), `similarity` (edit-distance maths, consensus level, clusters) and `result` (the one output
 shape). This module only wires them: it reads the config, counts the tokens of the calls it makes, and
-applies the documented model defaults (temperature 0.5, max_tokens 1500) where neither the role block
-nor `parameters` sets them, and `timeout_ms` as the per-call timeout. A voting strategy never touches `invocation.llm`.
+applies `timeout_ms` as the per-call timeout. The documented model defaults (temperature 0.5, max_tokens
+1500) are the role's (agents/registry.py), applied by the one precedence rule of `chat_request`. A
+voting strategy never touches `invocation.llm`.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from types import MappingProxyType
 from typing import Any
 
-from aixgo_cli.agents.aggregator.config import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, AggregatorConfig
+from aixgo_cli.agents.aggregator.config import AggregatorConfig
 from aixgo_cli.agents.aggregator.inputs import prepare
 from aixgo_cli.agents.aggregator.llm import run_llm_strategy
 from aixgo_cli.agents.aggregator.result import llm_result, vote_result
@@ -51,17 +51,13 @@ def aggregate(invocation: Invocation) -> dict[str, Any]:
             hint="add `model: openai/gpt-4o-mini`, or choose a voting_* strategy",
         )
     counting = _CountingGateway(invocation.llm)
-    synthesis = run_llm_strategy(_with_model_defaults(invocation, counting), config, prepared.inputs)
+    synthesis = run_llm_strategy(_with_call_timeout(invocation, counting), config, prepared.inputs)
     return llm_result(config, prepared, synthesis, counting.tokens)
 
 
-def _with_model_defaults(invocation: Invocation, llm: ModelGateway) -> Invocation:
+def _with_call_timeout(invocation: Invocation, llm: ModelGateway) -> Invocation:
     spec = invocation.spec
-    block = dict(spec.config)
-    for key, default in (("temperature", DEFAULT_TEMPERATURE), ("max_tokens", DEFAULT_MAX_TOKENS)):
-        if key not in block and key not in spec.parameters:
-            block[key] = default
     # timeout_ms is the Go key for the same per-call limit as the agent's `timeout`, which wins when both are set.
-    timeout_ms = block.get("timeout_ms")
+    timeout_ms = spec.config.get("timeout_ms")
     timeout_s = spec.timeout_s if spec.timeout_s is not None or timeout_ms is None else int(timeout_ms) / 1000
-    return replace(invocation, spec=replace(spec, config=MappingProxyType(block), timeout_s=timeout_s), llm=llm)
+    return replace(invocation, spec=replace(spec, timeout_s=timeout_s), llm=llm)

@@ -25,7 +25,7 @@ from typing import Any
 from aixgo_cli.agents.aggregator.config import DEFAULT_CONFIDENCE, AggregatorConfig
 from aixgo_cli.agents.aggregator.similarity import normalise, similarity
 from aixgo_cli.agents.base import Invocation, as_text
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 
 CONTENT_KEYS = ("content", "answer", "text", "aggregated_content", "result")
 
@@ -129,7 +129,8 @@ def prepare(invocation: Invocation, config: AggregatorConfig) -> Prepared:
     if not pairs or all(v is None or (isinstance(v, str) and not v.strip()) for _, v in pairs):
         raise RunError(
             "the aggregator received no input to combine",
-            hint="connect its sources (inputs:/outputs:) or place it after a parallel flow; then: aixgo resume RUN_ID",
+            hint="connect its sources (inputs:/outputs:) or place it after a parallel flow; then:",
+            next_step=resume_step(),
         )
     excluded: list[dict[str, str]] = []
     if config.max_input_sources is not None and len(pairs) > config.max_input_sources:

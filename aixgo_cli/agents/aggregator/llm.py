@@ -28,7 +28,7 @@ from aixgo_cli.agents.aggregator.similarity import clusters, similarity
 from aixgo_cli.agents.base import Invocation
 from aixgo_cli.agents.prompts import chat_request
 from aixgo_cli.agents.structured import complete_structured
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.providers.types import ChatMessage
 
 GROUP_SIZE = 3
@@ -131,7 +131,8 @@ def _summarise(invocation: Invocation, group: Sequence[tuple[str, str]], label: 
     if not text:
         raise RunError(
             f"the model returned an empty {label}",
-            hint="retry with: aixgo resume RUN_ID, or choose another aggregation_strategy",
+            hint="retry with:",
+            next_step=resume_step(note=", or choose another aggregation_strategy"),
         )
     return text
 

@@ -24,7 +24,7 @@ from typing import Any
 from aixgo_cli.agents.aggregator.config import AggregatorConfig
 from aixgo_cli.agents.aggregator.inputs import AgentInput
 from aixgo_cli.agents.aggregator.similarity import normalise, similarity
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 
 _EPSILON = 1e-9
 
@@ -90,10 +90,10 @@ def vote(config: AggregatorConfig, inputs: Sequence[AgentInput], *, agent: str) 
             return VoteOutcome(tallies[0], tallies, [], f"all {len(inputs)} sources agree")
         listing = _who_said_what(inputs)
         if config.on_disagreement == "fail":
-            raise RunError(
+            raise _resumable(
                 f"voting_unanimous: the sources disagree: {listing}",
-                hint=f"set aggregator_config.on_disagreement: report on '{agent}' to get the disagreement as its "
-                "result, or use voting_majority; then: aixgo resume RUN_ID",
+                f"set aggregator_config.on_disagreement: report on '{agent}' to get the disagreement as its "
+                "result, or use voting_majority",
             )
         return VoteOutcome(None, tallies, [], f"no unanimous answer: {listing}")
     best = tallies[0].score
@@ -101,10 +101,10 @@ def vote(config: AggregatorConfig, inputs: Sequence[AgentInput], *, agent: str) 
     if len(tied) > 1:
         described = " and ".join(f"'{t.answer}' ({', '.join(t.sources)})" for t in tied)
         if config.on_tie == "fail":
-            raise RunError(
+            raise _resumable(
                 f"{name}: a tie between {described}, each with score {_fmt(best)}",
-                hint=f"set aggregator_config.on_tie: lexicographic on '{agent}', weight the sources "
-                "(source_weights with voting_weighted) or add a source; then: aixgo resume RUN_ID",
+                f"set aggregator_config.on_tie: lexicographic on '{agent}', weight the sources "
+                "(source_weights with voting_weighted) or add a source",
             )
         winner = min(tied, key=lambda t: t.answer)
         tallies = [winner] + [t for t in tallies if t is not winner]
@@ -128,3 +128,8 @@ def _who_said_what(inputs: Sequence[AgentInput]) -> str:
 
 def _fmt(value: float) -> str:
     return f"{value:.4g}"
+
+
+def _resumable(message: str, advice: str) -> RunError:
+    """A vote that cannot decide: the step fails, and resumes once the advice is followed."""
+    return RunError(message, hint=advice + "; then:", next_step=resume_step())

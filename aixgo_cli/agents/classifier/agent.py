@@ -10,12 +10,11 @@ that adds up the usage of every attempt, so `tokens_used` is what the classifica
 from __future__ import annotations
 
 from dataclasses import replace
-from types import MappingProxyType
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation, ModelGateway
 from aixgo_cli.agents.classifier import prompt
-from aixgo_cli.agents.classifier.config import ClassifierConfig, sampling_block
+from aixgo_cli.agents.classifier.config import ClassifierConfig
 from aixgo_cli.agents.classifier.result import multi_label, single_label
 from aixgo_cli.agents.structured import complete_structured
 from aixgo_cli.providers.protocol import TokenCallback
@@ -38,8 +37,7 @@ class _CountingGateway:
 def classify(invocation: Invocation) -> dict[str, Any]:
     config = ClassifierConfig.from_block(invocation.spec.config)
     gateway = _CountingGateway(invocation.llm)
-    spec = replace(invocation.spec, config=MappingProxyType(sampling_block(invocation.spec, invocation.workflow)))
-    call = replace(invocation, spec=spec, llm=gateway)
+    call = replace(invocation, llm=gateway)
     reply = complete_structured(
         call, prompt.messages(invocation, config), prompt.response_schema(config), what="classification"
     )

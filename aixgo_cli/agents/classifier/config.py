@@ -1,9 +1,9 @@
 """The classifier's settings, read once from `classifier_config` into frozen values with their defaults.
 
 Validation has already checked the shape and the cross-references (unique names, few-shot and fallback
-categories among the categories), so this module only fills in defaults and decides the two questions
-the schema leaves open: which low-confidence action applies when none is named, and which sampling
-settings a request carries when the role block does not give them.
+categories among the categories), so this module only fills in defaults and decides the question the
+schema leaves open: which low-confidence action applies when none is named. Its sampling defaults are the
+role's (agents/registry.py), applied by the one precedence rule of `chat_request`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-
-from aixgo_cli.config.model import AgentSpec, Workflow
 
 DEFAULT_CONFIDENCE_THRESHOLD = 0.7
 DEFAULT_TEMPERATURE = 0.3
@@ -81,17 +79,3 @@ class ClassifierConfig:
             fallback_category=str(fallback) if fallback is not None else None,
             few_shot=few_shot,
         )
-
-
-def sampling_block(spec: AgentSpec, workflow: Workflow) -> dict[str, Any]:
-    """The role block with the role's default temperature and max_tokens filled in where nothing else
-    sets them. Precedence: classifier_config, then the agent's `parameters`, then the model service's
-    `parameters`, then the defaults (0.3 and 500, as in Go aixgo), so a default never overrides a
-    value the user wrote anywhere."""
-    block = dict(spec.config)
-    service = workflow.model_services.get(spec.model or "")
-    service_params: Mapping[str, Any] = (service.get("parameters") if service else None) or {}
-    for key, default in (("temperature", DEFAULT_TEMPERATURE), ("max_tokens", DEFAULT_MAX_TOKENS)):
-        if key not in block and key not in spec.parameters and key not in service_params:
-            block[key] = default
-    return block

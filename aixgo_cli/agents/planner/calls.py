@@ -16,21 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation, ModelGateway
-from aixgo_cli.agents.planner.config import PlannerConfig, model_settings
+from aixgo_cli.agents.planner.config import PlannerConfig
 from aixgo_cli.agents.planner.schemas import Schema, plan_schema
 from aixgo_cli.agents.planner.structure import Draft, draft_of, prerequisite_problems
 from aixgo_cli.agents.prompts import chat_request
 from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, complete_structured
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse
 
 Check = Callable[[Any], list[str]]
-RESUME_HINT = "aixgo resume RUN_ID"
 
 
 class CountingModel:
@@ -61,16 +59,14 @@ class Planning:
 
     @classmethod
     def start(cls, invocation: Invocation, config: PlannerConfig, problem: str) -> Planning:
-        spec = replace(invocation.spec, config=MappingProxyType(model_settings(invocation.spec)))
         model = CountingModel(invocation.llm)
         context = None
-        if spec.prompt:
-            context = invocation.render(spec.prompt, invocation.template_context())
+        if invocation.spec.prompt:
+            context = invocation.render(invocation.spec.prompt, invocation.template_context())
         # The budget of attempts grows with each attempt of the unit (see `attempts`), so the calls made
         # here see a first attempt: `complete_structured` must not scale the budget a second time.
-        rounds = max(1, int(invocation.extras.get("unit_attempt", 1)))
-        extras = {**invocation.extras, "unit_attempt": 1}
-        tuned = replace(invocation, spec=spec, llm=model, extras=extras)
+        rounds = max(1, invocation.attempt)
+        tuned = replace(invocation, llm=model, attempt=1)
         return cls(tuned, config, problem, context, model, rounds)
 
     @property
@@ -118,8 +114,8 @@ class Planning:
     def _gave_up(self, what: str, detail: str) -> RunError:
         return RunError(
             f"the model's {what} was still not usable after {self.attempts} attempts: {detail}",
-            hint="raise structured_output.max_retries, lower max_steps, or choose a stronger model; then: "
-            + RESUME_HINT,
+            hint="raise structured_output.max_retries, lower max_steps, or choose a stronger model; then:",
+            next_step=resume_step(),
         )
 
 

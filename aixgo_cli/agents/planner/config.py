@@ -8,18 +8,10 @@ version hard-coded. Validation has already checked every type and range, so read
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from aixgo_cli.config.model import AgentSpec
+from aixgo_cli.config.planner_checks import DEFAULT_STRATEGY
 
-STRATEGIES = (
-    "chain_of_thought",
-    "tree_of_thought",
-    "react_planning",
-    "backward_chaining",
-    "hierarchical_plan",
-    "monte_carlo",
-)
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 2000
 
@@ -33,7 +25,7 @@ class ExamplePlan:
 
 @dataclass(frozen=True)
 class PlannerConfig:
-    strategy: str = "chain_of_thought"
+    strategy: str = DEFAULT_STRATEGY
     max_steps: int = 20
     detail: str = "detailed"
     backtracking: bool = False
@@ -63,14 +55,3 @@ class PlannerConfig:
             alternatives=bool(raw.get("include_alternatives", cls.alternatives)),
             examples=examples,
         )
-
-
-def model_settings(spec: AgentSpec) -> dict[str, Any]:
-    """The role block with the planner's temperature and max_tokens defaults added where neither the block
-    nor the agent's `parameters` sets them (`chat_request` lets the block win over `parameters`)."""
-    block = dict(spec.config)
-    if "temperature" not in block and "temperature" not in spec.parameters:
-        block["temperature"] = DEFAULT_TEMPERATURE
-    if "max_tokens" not in block and "max_tokens" not in spec.parameters:
-        block["max_tokens"] = DEFAULT_MAX_TOKENS
-    return block

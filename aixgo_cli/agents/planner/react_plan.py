@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aixgo_cli.agents.planner.calls import RESUME_HINT, Planning
+from aixgo_cli.agents.planner.calls import Planning
 from aixgo_cli.agents.planner.config import PlannerConfig
 from aixgo_cli.agents.planner.prompts import DETAIL, PLANNER_SYSTEM, REACT_SYSTEM, examples, frame_rules, system
 from aixgo_cli.agents.planner.schemas import frame_schema
 from aixgo_cli.agents.planner.structure import Draft, frame_of, step_of
 from aixgo_cli.agents.planner.transcript import parse_transcript
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 from aixgo_cli.providers.types import ChatMessage
 
 
@@ -53,7 +53,8 @@ def react_planning(planning: Planning) -> Draft:
     raise RunError(
         f"the model's planning transcript was still malformed after {planning.attempts} attempts: "
         + "; ".join(problems[:5]),
-        hint="raise structured_output.max_retries or choose a stronger model; then: " + RESUME_HINT,
+        hint="raise structured_output.max_retries or choose a stronger model; then:",
+        next_step=resume_step(),
     )
 
 

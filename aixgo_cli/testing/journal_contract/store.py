@@ -1,4 +1,4 @@
-"""The contract suite's helpers: a manual clock and a `Store` bundling a journal under test.
+"""The journal contract's helpers: a manual clock and a `Store` bundling a journal under test.
 
 A `Store` gives the journal under test, a second handle on the same data (`twin()`: for SQLite a new
 connection to the same file, as a second process would have; for memory the same object) and a manual
