@@ -147,3 +147,21 @@ def test_a_failing_embedding_endpoint_stops_the_run_before_it_starts(cli: Cli, s
     assert f"hint: what was embedded is kept; continue with: aixgo index build {path}" in done.stderr
     assert cli.runs() == [] and stub.stats()["total"] == 0  # no run was recorded, no chat call was made
     stub.fail_embeddings(0)
+
+
+def test_rag_in_a_session_answers_with_the_conversation_so_far(cli: Cli, stub: StubModelServer) -> None:
+    # Go's conversational RAG: with `session:`, the generator sees the earlier exchanges of the session
+    # beside the documents retrieved for the new question.
+    path = corpus_workflow(cli.workdir, stub, agents=RAG, extra="session: {max_messages: 10}\n")
+    stub.set_rules([{"match": "squeal", "reply": "Clean the rotor."}, {"match": "Context:", "reply": "Yes."}])
+
+    first = cli.run("run", str(path), "--session", "rider", "--input", "my brakes squeal")
+    second = cli.run("run", str(path), "--session", "rider", "--input", "and if that does not help?")
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr
+
+    with sqlite3.connect(cli.db) as conn:
+        rows = conn.execute("select request_json from calls where kind = 'llm' order by rowid").fetchall()
+    generator_requests = [json.loads(r[0])["messages"] for r in rows if "Context:" in r[0]]
+    last = [m["content"] for m in generator_requests[-1] if m["role"] != "system"]
+    assert len(last) == 3 and "my brakes squeal" in last[0] and last[1] == "Clean the rotor."
+    assert "Context:" in last[2] and "and if that does not help?" in last[2]
