@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aixgo_cli.agents.registry import calls_model
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import ConfigurationError, UserError
-from aixgo_cli.knowledge.service import KnowledgeService
-from aixgo_cli.knowledge.spec import index_specs
 from aixgo_cli.paths import data_home, default_db_path
 from aixgo_cli.providers.litellm_client import warm_up
 from aixgo_cli.providers.model_ref import ModelResolver
@@ -27,6 +26,9 @@ from aixgo_cli.store.sqlite_journal import SqliteJournal
 from aixgo_cli.tools.base import ToolContext
 from aixgo_cli.tools.mcp_source import McpTools, server_secret_names
 from aixgo_cli.tools.sources import SourceFactory, ToolSources, WorkflowTools, run_tool_context
+
+if TYPE_CHECKING:  # the knowledge package is imported only by runs that use an index
+    from aixgo_cli.knowledge.service import KnowledgeService
 
 CASSETTE_SUFFIX = ".cassette.jsonl"
 
@@ -216,6 +218,10 @@ def build_knowledge(
     Offline with no cassette there is no client: keyword search works, and an index that needs an
     embedding says so. The embedding models' secrets are required here, before any request.
     """
+    if not workflow.raw.get("knowledge"):
+        return None  # and the knowledge package is never imported
+    from aixgo_cli.knowledge.service import KnowledgeService
+    from aixgo_cli.knowledge.spec import index_specs
     from aixgo_cli.providers.embeddings import (
         RecordingEmbeddingClient,
         ReplayingEmbeddingClient,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import UserError
-from aixgo_cli.knowledge.tool import KNOWLEDGE_TOOL_TYPES
+from aixgo_cli.knowledge import KNOWLEDGE_TOOL_TYPES
 from aixgo_cli.patterns.registry import PATTERNS
 from aixgo_cli.tools.toolbox import TOOL_TYPES
 

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.engine.budget import BudgetTracker
@@ -14,11 +14,13 @@ from aixgo_cli.engine.sessions import RunSession
 from aixgo_cli.engine.templates import TemplateRenderer
 from aixgo_cli.errors import RunInterrupted, resume_step
 from aixgo_cli.events import Event
-from aixgo_cli.knowledge.service import KnowledgeService
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.protocol import Journal
 from aixgo_cli.tools.sources import ToolSources
+
+if TYPE_CHECKING:  # the knowledge package is imported only by runs that use an index
+    from aixgo_cli.knowledge.service import KnowledgeService
 
 
 @dataclass

@@ -18,8 +18,6 @@ from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.gateways import describe_payload
 from aixgo_cli.errors import AixgoError, ConfigurationError, RunError, RunInterrupted, RunPaused, UserError, resume_step
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, event_to_json
-from aixgo_cli.knowledge.search import SearchError
-from aixgo_cli.knowledge.service import documents_json
 from aixgo_cli.secrets.redaction import redact
 
 ROLE = "knowledge"
@@ -48,6 +46,9 @@ def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
         ctx.budget.add_step(cached=True)
         ctx.emit(_finished(ctx, key, place, name, output, 0.0, done.tokens_in, done.cost_usd, cached=True))
         return output
+    from aixgo_cli.knowledge.search import SearchError  # the search machinery loads only for runs that search
+    from aixgo_cli.knowledge.service import documents_json
+
     ctx.check_cancelled()
     ctx.budget.begin_step()
     ctx.journal.start_unit(ctx.run_id, key, place=place, input_hash=input_hash, definition_hash=definition)

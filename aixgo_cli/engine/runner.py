@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aixgo_cli.agents.logger import prepare_file_sinks
 from aixgo_cli.agents.producer import item_interval
@@ -30,7 +30,6 @@ from aixgo_cli.engine.walker import Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError, resume_step
 from aixgo_cli.events import Event, InjectionDetected, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
-from aixgo_cli.knowledge.service import KnowledgeService
 from aixgo_cli.paths import workspaces_dir
 from aixgo_cli.providers.protocol import LLMClient
 from aixgo_cli.secrets.redaction import redact
@@ -40,6 +39,9 @@ from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json
 from aixgo_cli.tools.sources import ToolSources, WorkflowTools, run_tool_context
+
+if TYPE_CHECKING:  # the knowledge package is imported only by runs that use an index
+    from aixgo_cli.knowledge.service import KnowledgeService
 
 PARAMS_VERSION = 1
 LEASE_TTL_S = 30.0

@@ -25,7 +25,7 @@ from aixgo_cli.engine.gateways import JournaledModel, JournaledTools, describe_p
 from aixgo_cli.engine.screening import ScreeningPolicy
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, UserError, resume_step
 from aixgo_cli.events import StepFailed, StepFinished, StepStarted, Token, event_to_json
-from aixgo_cli.knowledge.tool import retrieval_tools
+from aixgo_cli.knowledge import KNOWLEDGE_TOOL_TYPES
 from aixgo_cli.providers.types import ChatMessage, Usage
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.records import UnitRecord, journal_json
@@ -98,7 +98,11 @@ class UnitRunner:
             if spec.name not in self._tools:
                 tools = self.ctx.tool_sources.tools_for(spec)
                 # Tool types that need the run's knowledge indexes are built here, above the tool layer.
-                tools.update(retrieval_tools(spec, self.ctx.workflow, self.ctx.knowledge, self._charge))
+                definitions = [self.ctx.workflow.tools.get(ref.name) for ref in spec.tools]
+                if any(d is not None and d.get("type") in KNOWLEDGE_TOOL_TYPES for d in definitions):
+                    from aixgo_cli.knowledge.tool import retrieval_tools
+
+                    tools.update(retrieval_tools(spec, self.ctx.workflow, self.ctx.knowledge, self._charge))
                 self._tools[spec.name] = ScreeningPolicy.of(spec).screen_descriptions(self.ctx, spec, tools)
             return self._tools[spec.name]
 

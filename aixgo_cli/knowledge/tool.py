@@ -14,13 +14,11 @@ from typing import Any
 
 from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.errors import UserError
+from aixgo_cli.knowledge import KNOWLEDGE_TOOL_TYPES
 from aixgo_cli.knowledge.search import SearchError
 from aixgo_cli.knowledge.service import KnowledgeService, documents_json
 from aixgo_cli.providers.types import Usage
 from aixgo_cli.tools.base import Tool, ToolCallError
-
-# Tool types built here rather than by the tool layer's registry: they need the run's knowledge indexes.
-KNOWLEDGE_TOOL_TYPES = frozenset({"retrieval"})
 
 
 def retrieval_tools(
