@@ -11,6 +11,8 @@ if TYPE_CHECKING:  # imported inside the commands: --help must not load the engi
     from aixgo_cli.config.model import Workflow
     from aixgo_cli.engine.runner import Runner
     from aixgo_cli.knowledge.service import KnowledgeService
+    from aixgo_cli.providers.protocol import LLMClient
+    from aixgo_cli.wiring import RunServices
 
 RUN_HELP = (
     "Validate WORKFLOW, resolve its secrets, and run it to completion or a pause.\n"
@@ -65,7 +67,7 @@ def run(
     from aixgo_cli.engine.capabilities import check_runnable
     from aixgo_cli.engine.inputs import resolve_variables
     from aixgo_cli.engine.runner import Runner, RunParams
-    from aixgo_cli.wiring import RunServices, build_model_client, open_journal
+    from aixgo_cli.wiring import RunServices, open_journal
 
     support.check_output_options(json_out=json_out, events=events)
     limits = LimitOverrides.from_options(
@@ -85,17 +87,7 @@ def run(
     )
 
     services = RunServices(loaded)
-    with support.providers_loading(quiet=quiet):
-        client, replayed = build_model_client(
-            loaded,
-            replay=replay,
-            record=record,
-            on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
-            secrets=services.secrets,
-            on_retry=support.RETRIES,
-        )
-    services.check_tool_secrets()
-    knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
+    client, replayed, knowledge = _prepare(loaded, services, replay=replay, record=record, quiet=quiet)
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = Runner(
@@ -151,7 +143,7 @@ def resume(
     from aixgo_cli.config.model import load_workflow
     from aixgo_cli.engine.runner import Runner, RunParams
     from aixgo_cli.errors import UserError
-    from aixgo_cli.wiring import RunServices, build_model_client, open_journal
+    from aixgo_cli.wiring import RunServices, open_journal
 
     support.check_output_options(json_out=json_out, events=events)
     limits = LimitOverrides.from_options(
@@ -174,17 +166,7 @@ def resume(
         params = limits.over(RunParams.from_json(run.params_json, services.secrets.resolve))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        with support.providers_loading(quiet=quiet):
-            client, replayed = build_model_client(
-                loaded,
-                replay=replay,
-                record=record,
-                on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
-                secrets=services.secrets,
-                on_retry=support.RETRIES,
-            )
-        services.check_tool_secrets()
-        knowledge = prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
+        client, replayed, knowledge = _prepare(loaded, services, replay=replay, record=record, quiet=quiet)
         events_out = support.open_events(events)
         runner = Runner(
             journal,
@@ -210,6 +192,27 @@ def resume(
     finally:
         journal.close()
     return _report_and_exit(runner, code)
+
+
+def _prepare(
+    loaded: Workflow, services: RunServices, *, replay: Path | None, record: Path | None, quiet: bool
+) -> tuple[LLMClient, Path | None, KnowledgeService | None]:
+    """What `run` and `resume` build before the runner: the model client (secrets resolved, exit 3 before any
+    request), the tools' secrets checked, and the knowledge indexes brought up to date."""
+    from aixgo_cli.cli import run_support as support
+    from aixgo_cli.wiring import build_model_client
+
+    with support.providers_loading(quiet=quiet):
+        client, replayed = build_model_client(
+            loaded,
+            replay=replay,
+            record=record,
+            on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
+            secrets=services.secrets,
+            on_retry=support.RETRIES,
+        )
+    services.check_tool_secrets()
+    return client, replayed, prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
 
 
 def prepared_knowledge(
