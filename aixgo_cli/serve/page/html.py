@@ -19,7 +19,7 @@ from typing import Final
 STYLE: Final = """
 body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fafafa}
 header{background:#263238;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center}
-header a{color:#fff}
+header a{color:#fff;margin-right:1em}
 main{padding:1em 1.2em;max-width:80em}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:.35em .6em;text-align:left;vertical-align:top}
