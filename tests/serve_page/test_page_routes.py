@@ -12,7 +12,7 @@ from tests.serve_page.page_app import VIEWER_KEY, add_run, make_app
 
 from aixgo_cli.config.model import load_workflow
 from aixgo_cli.secrets.redaction import default_redactor
-from aixgo_cli.serve.page import COOKIE
+from aixgo_cli.serve.page import COOKIE, run_html
 from aixgo_cli.serve.page.html import SCRIPT, STYLE, content_security_policy
 from aixgo_cli.serve.page.login import safe_next
 from aixgo_cli.store.sqlite_journal import SqliteJournal
@@ -206,3 +206,38 @@ def test_an_empty_or_missing_journal_shows_an_empty_list(tmp_path: Path) -> None
         page = test_client.get("/", headers=HTML)
     assert page.status_code == 200 and "No runs yet" in page.text
     assert not missing.exists()
+
+
+def test_a_login_form_posted_from_another_site_is_refused(db: Path) -> None:
+    with TestClient(make_app(db), follow_redirects=False) as anonymous:
+        foreign = anonymous.post("/login", data={"key": VIEWER_KEY}, headers={"origin": "https://evil.example"})
+        assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+        opaque = anonymous.post("/login", data={"key": VIEWER_KEY}, headers={"origin": "null"})
+        assert opaque.status_code == 403
+        own = anonymous.post("/login", data={"key": VIEWER_KEY}, headers={"origin": "http://testserver"})
+        assert own.status_code == 303
+
+
+def test_an_unreadable_journal_is_a_503_that_says_so(tmp_path: Path) -> None:
+    damaged = tmp_path / "runs.db"
+    damaged.write_bytes(b"this is not a SQLite database" * 100)
+    with TestClient(make_app(damaged)) as test_client:
+        test_client.cookies.set(COOKIE, VIEWER_KEY)
+        for path in ("/", "/runs/r01"):
+            page = test_client.get(path, headers=HTML)
+            assert page.status_code == 503, page.text
+            assert "The run journal cannot be read" in page.text
+    assert damaged.read_bytes().startswith(b"this is not a SQLite database")  # read-only: left as it was
+
+
+def test_a_very_long_run_shows_its_first_steps_and_says_how_many_more(
+    client: TestClient, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_html, "MAX_STEPS_SHOWN", 2)
+    with SqliteJournal(db) as journal:
+        run = add_run(journal, "pipeline", [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)])
+    page = client.get(f"/runs/{run.run_id}", headers=HTML).text
+    steps = page.split('<table id="steps">')[1].split("</table>")[0]
+    assert re.findall(r'<tr><th scope="row">([^<]+)</th>', steps) == ["a", "b"]
+    assert "The first 2 steps are shown; 3 more" in page
+    assert page.count("<details>") == 2

@@ -18,12 +18,13 @@ from starlette.routing import BaseRoute, Route
 
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.errors import AixgoError
+from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.serve.page.html import document, esc, security_headers
-from aixgo_cli.serve.page.list_page import list_page
+from aixgo_cli.serve.page.list_html import list_page
 from aixgo_cli.serve.page.live import live_response
 from aixgo_cli.serve.page.login import COOKIE, make_login, make_logout, show_login
-from aixgo_cli.serve.page.run_page import run_page
-from aixgo_cli.serve.page.views import list_runs, parse_status, run_detail
+from aixgo_cli.serve.page.run_html import run_page
+from aixgo_cli.serve.page.views import RunNotFound, list_runs, parse_status, run_detail
 
 __all__ = ["COOKIE", "page_routes"]
 
@@ -42,23 +43,30 @@ def page_routes(
             status = parse_status(request.query_params.get("status"))
         except ValueError as error:
             return _html(list_page([], None, str(error)), 400)
-        views = await run_in_threadpool(list_runs, journal_path, status)
+        try:
+            views = await run_in_threadpool(list_runs, journal_path, status)
+        except AixgoError as error:
+            return _unreadable(error)
         return _html(list_page(views, status))
 
     async def run(request: Request) -> Response:
         run_id = request.path_params["run_id"]
         try:
             detail = await run_in_threadpool(run_detail, journal_path, run_id)
+        except RunNotFound as missing:
+            return _not_found(str(missing))
         except AixgoError as error:
-            return _not_found(error)
+            return _unreadable(error)
         return _html(run_page(detail, _workflow_of(workflows, detail.run.workflow_name)))
 
     async def live(request: Request) -> Response:
         run_id = request.path_params["run_id"]
         try:
             detail = await run_in_threadpool(run_detail, journal_path, run_id)
+        except RunNotFound as missing:
+            return _not_found(str(missing))
         except AixgoError as error:
-            return _not_found(error)
+            return _unreadable(error)
         since = request.query_params.get("since", "")
         return live_response(request, journal_path, detail.run.run_id, since)
 
@@ -83,8 +91,14 @@ def _html(text: str, status: int = 200) -> Response:
     return HTMLResponse(text, status_code=status, headers=security_headers())
 
 
-def _not_found(error: AixgoError) -> Response:
-    body = (
-        f'<h1>Run not found</h1><p class="error" role="alert">{esc(error.message)}</p><p><a href="/">All runs</a></p>'
-    )
+def _not_found(message: str) -> Response:
+    body = f'<h1>Run not found</h1><p class="error" role="alert">{esc(message)}</p><p><a href="/">All runs</a></p>'
     return _html(document("Run not found", body), 404)
+
+
+def _unreadable(error: AixgoError) -> Response:
+    """The journal is damaged or of a newer format: the server's operator must act, not the reader."""
+    hint = f"<p>{esc(redact(error.hint))}</p>" if error.hint else ""
+    message = esc(redact(error.message))
+    body = f'<h1>The run journal cannot be read</h1><p class="error" role="alert">{message}</p>{hint}'
+    return _html(document("Journal unavailable", body), 503)

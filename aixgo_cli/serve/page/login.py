@@ -8,7 +8,7 @@ send it. The key never appears in a URL, a redirect or a page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,6 +28,15 @@ def safe_next(target: str | None) -> str:
     if any(ord(ch) < 0x20 or ch in {"\x7f", "\\"} for ch in target):
         return "/"
     return target
+
+
+def same_origin(request: Request) -> bool:
+    """A form posted from another site is refused (login CSRF): browsers send `Origin` with every POST,
+    and it must name this host. A client that sends none (curl) is not a browser being tricked."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin != "null" and urlsplit(origin).netloc == request.headers.get("host")
 
 
 def login_form(next_path: str, error: str | None = None) -> str:
@@ -51,6 +60,10 @@ async def show_login(request: Request) -> Response:
 
 def make_login(verify_key: Callable[[str], object | None], *, secure_cookie: bool) -> Callable[[Request], object]:
     async def login(request: Request) -> Response:
+        if not same_origin(request):
+            return HTMLResponse(
+                login_form("/", "Sign in from this site's own form."), status_code=403, headers=security_headers()
+            )
         body = b""
         async for chunk in request.stream():
             body += chunk

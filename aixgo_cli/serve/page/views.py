@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast, get_args
 
+from aixgo_cli.errors import UserError
 from aixgo_cli.store.leases import RunView, observe
 from aixgo_cli.store.records import RUN_STATUSES, RunRecord, RunStatus, UnitRecord, usage_notes_of
 from aixgo_cli.wiring import open_journal
@@ -68,10 +69,22 @@ def list_runs(journal_path: Path, status: RunStatus | None) -> list[RunView]:
         return [observe(journal, run) for run in journal.list_runs(limit=LIST_LIMIT, status=status)]
 
 
+class RunNotFound(Exception):
+    """No run, or several, match the id asked for (the message says which)."""
+
+
 def run_detail(journal_path: Path, run_id: str) -> RunDetail:
-    """One run with its steps. Raises the journal's UserError when no run (or several) matches `run_id`."""
+    """One run with its steps. `RunNotFound` when no run (or several) matches `run_id`; a journal that cannot
+    be read raises the journal's own error."""
+    if not journal_path.exists():
+        raise RunNotFound(f"no run id starts with {run_id!r}")
     with open_journal(journal_path, read_only=True) as journal:
-        run = journal.find_run(run_id)
+        run = journal.get_run(run_id)  # a damaged journal fails here, with its own error
+        if run is None:
+            try:
+                run = journal.find_run(run_id)  # a unique prefix, as `aixgo runs show` takes
+            except UserError as error:
+                raise RunNotFound(error.message) from None
         view = observe(journal, run)
         units = journal.list_units(run.run_id)
         calls = journal.list_calls(run.run_id)

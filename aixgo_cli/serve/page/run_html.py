@@ -17,6 +17,7 @@ from aixgo_cli.serve.page.views import ENDED, RunDetail, StepView, duration_s
 
 MAX_SHOWN_CHARS = 20_000  # of one output; the whole value stays in the journal (`aixgo runs export`)
 BAR_MIN = 4  # of 1000: a step too short to see still gets a visible sliver
+MAX_STEPS_SHOWN = 500  # a run over thousands of items would make a page no browser scrolls through
 
 
 def run_page(detail: RunDetail, workflow: Workflow | None) -> str:
@@ -91,15 +92,22 @@ def _steps(detail: RunDetail) -> str:
     start = detail.run.created_at
     end = max([start + duration_s(detail.run)] + [s.finished_at or s.started_at for s in detail.steps])
     span = max(end - start, 1e-3)
-    rows = "".join(_step_row(step, start, span) for step in detail.steps)
+    rows = "".join(_step_row(step, start, span) for step in detail.steps[:MAX_STEPS_SHOWN])
     return (
         '<section aria-labelledby="h-steps"><h2 id="h-steps">Steps</h2>'
         f"<p>Timeline: each bar runs from the step's start to its end, on the run's {esc(seconds(span))}.</p>"
         '<table id="steps"><thead><tr><th scope="col">Step</th><th scope="col">Status</th>'
         '<th scope="col">Try</th><th scope="col">Timeline</th><th scope="col">Duration</th>'
         '<th scope="col">Model latency</th><th scope="col">Calls</th><th scope="col">Tokens</th>'
-        f'<th scope="col">Cost</th></tr></thead><tbody>{rows}</tbody></table></section>'
+        f'<th scope="col">Cost</th></tr></thead><tbody>{rows}</tbody></table>{_more(detail.steps)}</section>'
     )
+
+
+def _more(steps: tuple[StepView, ...]) -> str:
+    hidden = len(steps) - MAX_STEPS_SHOWN
+    if hidden <= 0:
+        return ""
+    return f"<p>The first {MAX_STEPS_SHOWN} steps are shown; {hidden} more: <code>aixgo runs show RUN</code>.</p>"
 
 
 def _step_row(step: StepView, start: float, span: float) -> str:
@@ -124,7 +132,7 @@ def _step_row(step: StepView, start: float, span: float) -> str:
 
 
 def _outputs(steps: tuple[StepView, ...]) -> str:
-    shown = [s for s in steps if s.output_json is not None or s.error]
+    shown = [s for s in steps[:MAX_STEPS_SHOWN] if s.output_json is not None or s.error]
     if not shown:
         return ""
     items = []
