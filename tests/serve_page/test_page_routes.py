@@ -216,6 +216,10 @@ def test_a_login_form_posted_from_another_site_is_refused(db: Path) -> None:
         assert opaque.status_code == 403
         own = anonymous.post("/login", data={"key": VIEWER_KEY}, headers={"origin": "http://testserver"})
         assert own.status_code == 303
+        fetched = anonymous.post("/login", data={"key": VIEWER_KEY}, headers={"sec-fetch-site": "cross-site"})
+        assert fetched.status_code == 403
+        typed = anonymous.post("/login", data={"key": VIEWER_KEY}, headers={"sec-fetch-site": "same-origin"})
+        assert typed.status_code == 303
 
 
 def test_an_unreadable_journal_is_a_503_that_says_so(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def security_headers() -> dict[str, str]:
     return {
         "Content-Security-Policy": content_security_policy(),
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",  # no-referrer would make a browser send `Origin: null`
         "Cache-Control": "no-store",
         "X-Frame-Options": "DENY",
     }

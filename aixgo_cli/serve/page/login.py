@@ -31,8 +31,12 @@ def safe_next(target: str | None) -> str:
 
 
 def same_origin(request: Request) -> bool:
-    """A form posted from another site is refused (login CSRF): browsers send `Origin` with every POST,
-    and it must name this host. A client that sends none (curl) is not a browser being tricked."""
+    """A form posted from another site is refused (login CSRF). Browsers say where a request comes from in
+    `Sec-Fetch-Site`, and older ones in `Origin` (which must then name this host); a client that sends
+    neither (curl) is not a browser being tricked."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return True
