@@ -132,6 +132,7 @@ def test_the_page_in_a_real_browser(served_runs: tuple[Served, str], tmp_path: P
             expect(steps).to_have_count(3)  # the producer and one answer per line
             expect(page.locator("#steps rect.st-completed")).to_have_count(3)
             expect(page.locator('#graph li.node[data-agent="answer"]')).to_contain_text("[completed]")
+            expect(page.get_by_text("The served file has changed")).to_have_count(0)  # the run's own file
 
             # Model output with a script is text on the page; nothing ran.
             expect(page.locator("#result")).to_contain_text(EVIL)

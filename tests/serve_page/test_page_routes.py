@@ -92,7 +92,16 @@ def test_a_run_page_shows_summary_steps_timeline_outputs_and_the_coloured_graph(
         in page.text
     )
     assert "→ answer" in page.text  # the items -> answer edge
+    assert "The served file has changed since this run started" in page.text  # add_run records hash "h"
     assert "<script>" not in page.text  # a finished run needs no live refresh
+
+
+def test_a_run_of_a_workflow_not_served_says_so_instead_of_a_graph(client: TestClient, db: Path) -> None:
+    with SqliteJournal(db) as journal:
+        run = add_run(journal, "elsewhere", [("a", 1)])
+    page = client.get(f"/runs/{run.run_id}", headers=HTML).text
+    assert "The workflow <code>elsewhere</code> is not served here" in page
+    assert 'id="graph"' not in page
 
 
 def test_a_run_page_finds_a_run_by_prefix_and_says_when_none_matches(client: TestClient, db: Path) -> None:

@@ -153,7 +153,10 @@ def _graph(detail: RunDetail, workflow: Workflow | None) -> str:
             "not shown; draw it with <code>aixgo graph WORKFLOW --run RUN</code>.</p>"
         )
         return _section("graph", "Workflow", missing)
-    return _section("graph", "Workflow", graph_html(build_graph(workflow), detail.agent_statuses))
+    changed = ""
+    if workflow.text_hash != detail.run.workflow_hash:
+        changed = "<p>The served file has changed since this run started: the graph is of the file as it is now.</p>"
+    return _section("graph", "Workflow", changed + graph_html(build_graph(workflow), detail.agent_statuses))
 
 
 def _section(slug: str, heading: str, content: str) -> str:
