@@ -172,8 +172,9 @@ def test_nothing_is_fetched_by_url_and_the_image_keeps_its_state_on_the_volume()
     assert exec_form(command) == ["serve", "/workflows", "--host", "0.0.0.0"]
     (healthcheck,) = final.all("HEALTHCHECK")
     assert "/healthz" in healthcheck and exec_form(healthcheck.split(" CMD ", 1)[1])[0] == "python"
-    deployment_args = pod_spec()["containers"][0]["args"]
-    assert deployment_args[: len(exec_form(command))] == exec_form(command)
+    container = pod_spec()["containers"][0]
+    assert container["args"][: len(exec_form(command))] == exec_form(command)
+    assert final.all("EXPOSE") == [str(container["ports"][0]["containerPort"])]
 
 
 def test_the_build_context_holds_only_what_the_image_copies() -> None:
