@@ -254,3 +254,22 @@ def test_a_very_long_run_shows_its_first_steps_and_says_how_many_more(
     assert re.findall(r'<tr><th scope="row">([^<]+)</th>', steps) == ["a", "b"]
     assert "The first 2 steps are shown; 3 more" in page
     assert page.count("<details>") == 2
+
+
+def test_the_live_stream_of_a_running_run_reports_each_new_step_and_its_end(client: TestClient, db: Path) -> None:
+    with SqliteJournal(db) as journal:
+        run = add_run(journal, "pipeline", [("items", ["a"])], status="running")
+    version = re.search(r'data-version="([0-9a-f]+)"', client.get(f"/runs/{run.run_id}", headers=HTML).text)
+    assert version is not None
+    with client.stream("GET", f"/runs/{run.run_id[:-2]}/live?since={version.group(1)}") as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 2000"
+        with SqliteJournal(db) as journal:  # a step lands while the stream is open
+            journal.start_unit(run.run_id, "second", place="answer", input_hash="i", definition_hash="d")
+        assert [next(lines), next(lines)] == ["", "event: change"]
+        assert re.fullmatch(r"data: [0-9a-f]{16}", next(lines))
+        with SqliteJournal(db) as journal:
+            journal.complete_unit(run.run_id, "second", '"two"')
+            journal.update_run(run.run_id, status="completed", steps=2)
+        rest = [line for line in lines if line]
+        assert rest[0] == "event: change" and rest[2:] == ["event: end", "data: ended"]

@@ -24,7 +24,7 @@ from aixgo_cli.serve.page.list_html import list_page
 from aixgo_cli.serve.page.live import live_response
 from aixgo_cli.serve.page.login import COOKIE, make_login, make_logout, show_login
 from aixgo_cli.serve.page.run_html import run_page
-from aixgo_cli.serve.page.views import RunNotFound, list_runs, parse_status, run_detail
+from aixgo_cli.serve.page.views import RunNotFound, find_run_id, list_runs, parse_status, run_detail
 
 __all__ = ["COOKIE", "page_routes"]
 
@@ -62,13 +62,12 @@ def page_routes(
     async def live(request: Request) -> Response:
         run_id = request.path_params["run_id"]
         try:
-            detail = await run_in_threadpool(run_detail, journal_path, run_id)
+            full_id = await run_in_threadpool(find_run_id, journal_path, run_id)
         except RunNotFound as missing:
             return _not_found(str(missing))
         except AixgoError as error:
             return _unreadable(error)
-        since = request.query_params.get("since", "")
-        return live_response(request, journal_path, detail.run.run_id, since)
+        return live_response(request, journal_path, full_id, request.query_params.get("since", ""))
 
     return [
         Route("/", runs, methods=["GET"]),

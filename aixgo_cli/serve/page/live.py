@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from aixgo_cli.errors import AixgoError
 from aixgo_cli.serve.page.views import ENDED, run_version
 
 POLL_S = 0.5
@@ -38,7 +39,10 @@ async def _events(request: Request, journal_path: Path, run_id: str, since: str)
     seen = since
     deadline = time.monotonic() + MAX_STREAM_S
     while time.monotonic() < deadline:
-        state = await run_in_threadpool(run_version, journal_path, run_id)
+        try:
+            state = await run_in_threadpool(run_version, journal_path, run_id)
+        except AixgoError:
+            return  # the journal became unreadable: close; the browser retries, the page says why
         if state is None:
             yield "event: end\ndata: gone\n\n"
             return

@@ -16,6 +16,7 @@ from typing import cast, get_args
 
 from aixgo_cli.errors import UserError
 from aixgo_cli.store.leases import RunView, observe
+from aixgo_cli.store.protocol import Journal
 from aixgo_cli.store.records import RUN_STATUSES, RunRecord, RunStatus, UnitRecord, usage_notes_of
 from aixgo_cli.wiring import open_journal
 
@@ -79,12 +80,7 @@ def run_detail(journal_path: Path, run_id: str) -> RunDetail:
     if not journal_path.exists():
         raise RunNotFound(f"no run id starts with {run_id!r}")
     with open_journal(journal_path, read_only=True) as journal:
-        run = journal.get_run(run_id)  # a damaged journal fails here, with its own error
-        if run is None:
-            try:
-                run = journal.find_run(run_id)  # a unique prefix, as `aixgo runs show` takes
-            except UserError as error:
-                raise RunNotFound(error.message) from None
+        run = _find(journal, run_id)
         view = observe(journal, run)
         units = journal.list_units(run.run_id)
         calls = journal.list_calls(run.run_id)
@@ -102,6 +98,24 @@ def run_detail(journal_path: Path, run_id: str) -> RunDetail:
             unknown_cost.add(call.unit_key)
     steps = tuple(_step(unit, calls_of, latency_of, unknown_cost) for unit in units)
     return RunDetail(view, steps, agent_statuses(units), _version(run, units))
+
+
+def find_run_id(journal_path: Path, run_id: str) -> str:
+    """The full id of the one run `run_id` names (an id or a unique prefix); `RunNotFound` otherwise."""
+    if not journal_path.exists():
+        raise RunNotFound(f"no run id starts with {run_id!r}")
+    with open_journal(journal_path, read_only=True) as journal:
+        return _find(journal, run_id).run_id
+
+
+def _find(journal: Journal, run_id: str) -> RunRecord:
+    run = journal.get_run(run_id)  # a damaged journal fails here, with its own error
+    if run is not None:
+        return run
+    try:
+        return journal.find_run(run_id)  # a unique prefix, as `aixgo runs show` takes
+    except UserError as error:
+        raise RunNotFound(error.message) from None
 
 
 def _step(unit: UnitRecord, calls_of: dict[str, int], latency_of: dict[str, int], unknown: set[str]) -> StepView:
