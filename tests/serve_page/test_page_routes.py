@@ -111,6 +111,8 @@ def test_a_run_page_finds_a_run_by_prefix_and_says_when_none_matches(client: Tes
     missing = client.get("/runs/zzzz", headers=HTML)
     assert missing.status_code == 404
     assert "Run not found" in missing.text and 'role="alert"' in missing.text
+    odd = client.get("/runs/%3Cscript%3Ex", headers=HTML)
+    assert odd.status_code == 404 and "<script>x" not in odd.text
 
 
 def test_model_output_is_shown_as_text_never_as_markup(client: TestClient, db: Path) -> None:
