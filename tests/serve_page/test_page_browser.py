@@ -152,7 +152,7 @@ def test_the_page_in_a_real_browser(served_runs: tuple[Served, str], tmp_path: P
             browser.close()
 
 
-def test_the_run_page_refreshes_itself_when_a_step_lands(tmp_path: Path) -> None:
+def test_the_run_page_refreshes_itself_when_a_step_lands_and_works_without_javascript(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     db = tmp_path / "runs.db"
@@ -178,5 +178,13 @@ def test_the_run_page_refreshes_itself_when_a_step_lands(tmp_path: Path) -> None
                 journal.update_run(run.run_id, status="completed", result_json='"done"', steps=2)
             expect(page.locator("#result")).to_have_text("done", timeout=20_000)
             expect(page.locator("#live-note")).to_have_text("The run has ended.")
+
+            # Without JavaScript the same pages work: a plain form signs in, the run reads the same.
+            plain = browser.new_context(java_script_enabled=False).new_page()
+            plain.goto(f"{served.url}/runs/{run.run_id}", timeout=30_000)
+            plain.get_by_label("API key").fill(VIEWER_KEY)
+            plain.get_by_role("button", name="Sign in").click()
+            expect(plain.locator("#steps tbody tr")).to_have_count(2)
+            expect(plain.locator("#result")).to_have_text("done")
         finally:
             browser.close()
