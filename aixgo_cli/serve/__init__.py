@@ -1,0 +1,1 @@
+"""`aixgo serve`: workflows served over HTTP and MCP, and the runs page for a browser."""
