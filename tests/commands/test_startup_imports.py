@@ -83,3 +83,24 @@ def test_a_one_step_run_imports_no_unused_pattern_role_or_tool_type(tmp_path: Pa
         "aixgo_cli.knowledge.service",
     }
     assert modules.isdisjoint(unused), sorted(modules & unused)
+
+
+def test_the_price_map_is_litellms_own_once_litellm_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run reuses the table LiteLLM parsed from the same file, instead of parsing it again."""
+    import json
+
+    from aixgo_cli.providers import pricing
+    from aixgo_cli.providers.litellm_client import load_litellm
+
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    litellm = load_litellm()
+    reused = pricing._litellm_local_map()
+    path = pricing.price_map_path()
+    assert reused is not None and path is not None
+    parsed = json.loads(path.read_text(encoding="utf-8"))
+    models = {k: v for k, v in parsed.items() if k != "sample_spec" and "litellm_provider" in v}
+    assert {k: reused[k] for k in models} == models  # every model's prices, as in the file
+    assert set(reused) <= set(parsed)
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "False")  # LiteLLM's table may then be a download
+    assert pricing._litellm_local_map() is None
+    assert litellm.model_cost  # unchanged
