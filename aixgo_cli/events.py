@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 EVENTS_FORMAT_VERSION = 1
+IN_PROCESS_ONLY = "in_process_only"  # field metadata: the field stays in memory, out of every serialisation
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class LLMCalled(Event):
     cost_known: bool = True  # False: no price for this model at this endpoint (counted as $0)
     tokens_estimated: bool = False  # the server sent no token counts; LiteLLM estimated them
     finish_reason: str = ""  # the provider's: stop, length, tool_calls, ...
+    # The call's (request, response), for subscribers in this process asked to show them (OpenTelemetry with
+    # content capture). Never serialised: `event_to_dict` leaves it out, so it reaches no journal or file.
+    exchange: Any = field(default=None, compare=False, repr=False, metadata={IN_PROCESS_ONLY: True})
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,9 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     # Events hold only flat values, so a shallow read of the fields is enough (asdict deep-copies).
     names = _FIELD_NAMES.get(type(event))
     if names is None:
-        names = _FIELD_NAMES[type(event)] = tuple(f.name for f in dataclasses.fields(event))
+        names = _FIELD_NAMES[type(event)] = tuple(
+            f.name for f in dataclasses.fields(event) if not f.metadata.get(IN_PROCESS_ONLY)
+        )
     return {"v": EVENTS_FORMAT_VERSION, "kind": event.kind, **{name: getattr(event, name) for name in names}}
 
 

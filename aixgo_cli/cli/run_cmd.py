@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from aixgo_cli.cli.progress_option import progress_option
+
 if TYPE_CHECKING:  # imported inside the commands: --help must not load the engine
     from aixgo_cli.config.model import Workflow
     from aixgo_cli.engine.runner import Runner
@@ -37,6 +39,7 @@ def run(
         None, "--events", metavar="FILE|-", help="Write the event stream as JSONL to FILE (or -)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
+    progress: str = progress_option(),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
     otel: bool = typer.Option(
         False,
@@ -93,7 +96,7 @@ def run(
         runner = Runner(
             journal,
             client,
-            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel),
+            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel, progress=progress),
             stdin_reader=stdin,
             stream=stream,
             stdout_reserved=support.stdout_reserved(json_out=json_out, events=events),
@@ -120,6 +123,7 @@ def resume(
         None, "--events", metavar="FILE|-", help="Write the event stream as JSONL to FILE (or -)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
+    progress: str = progress_option(),
     stream: bool = typer.Option(False, "--stream", help="Show model tokens live on stderr."),
     otel: bool = typer.Option(
         False,
@@ -171,7 +175,7 @@ def resume(
         runner = Runner(
             journal,
             client,
-            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel),
+            support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel, progress=progress),
             stdin_reader=None,
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,

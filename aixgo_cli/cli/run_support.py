@@ -22,7 +22,9 @@ from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.text_files import decode_text, read_text_file
 from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError, exit_code_for
+from aixgo_cli.events import Event
 from aixgo_cli.render.live_status import RetryRelay, RunEvents
+from aixgo_cli.render.plain_progress import PlainProgress, progress_mode
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.secrets.stream import RedactingStream
@@ -88,11 +90,23 @@ def open_events(target: str | None) -> TextIO | None:
 RETRIES = RetryRelay()  # the model client is built before the sink; retries reach the sink through it
 
 
-def make_sink(events: TextIO | None, *, quiet: bool, stream: bool, otel: bool = False) -> EventSink:
+def make_sink(
+    events: TextIO | None, *, quiet: bool, stream: bool, otel: bool = False, progress: str = "auto"
+) -> EventSink:
     from aixgo_cli.render.otel_spans import otel_requested
 
-    sink = EventSink(events_out=events, progress=sys.stderr.isatty(), stream_tokens=stream, quiet=quiet)
-    extra = []
+    terminal = sys.stderr.isatty()
+    mode = progress_mode(progress, quiet=quiet, terminal=terminal)
+    sink = EventSink(
+        events_out=events,
+        progress=mode == "live",
+        stream_tokens=stream,
+        quiet=quiet,
+        force_terminal=mode == "live" and not terminal,
+    )
+    extra: list[Callable[[Event], None]] = []
+    if mode == "plain":
+        extra.append(PlainProgress(sys.stderr))
     if otel_requested(otel):
         from aixgo_cli.render.otel_spans import OtelSpans
 

@@ -146,6 +146,7 @@ class JournaledModel:
                 cost_known=usage.cost_known,
                 tokens_estimated=usage.tokens_estimated,
                 finish_reason=response.finish_reason,
+                exchange=(request, response),
             )
         )
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +51,26 @@ def price_map_path() -> Path | None:
 @functools.cache
 def load_price_map() -> Mapping[str, Mapping[str, Any]]:
     """The parsed price map (empty when litellm is not installed). Parsed once per process."""
+    loaded = _litellm_local_map()
+    if loaded is not None:
+        return loaded
     path = price_map_path()
     if path is None:
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     return {k: v for k, v in data.items() if isinstance(v, dict) and k != "sample_spec"}
+
+
+def _litellm_local_map() -> dict[str, Mapping[str, Any]] | None:
+    """The same file as LiteLLM already holds it parsed, once imported with its local map (aixgo's default):
+    parsing the ~1 MB of JSON again would cost a run ~10-20 ms before its first request."""
+    litellm = sys.modules.get("litellm")
+    if litellm is None or os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "").lower() != "true":
+        return None
+    cost = getattr(litellm, "model_cost", None)
+    if not isinstance(cost, dict) or not cost:
+        return None  # litellm still importing, or a version without the attribute: read the file
+    return {k: v for k, v in cost.items() if isinstance(v, dict) and k != "sample_spec"}
 
 
 @functools.cache

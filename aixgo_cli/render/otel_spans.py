@@ -8,8 +8,9 @@ A subscriber on the event stream rather than tracing calls inside the engine: th
 everything a trace needs (start and end times, model, tokens, cost, finish reason), the engine stays free
 of telemetry code, and a replayed or resumed run traces the same way as a live one. Span names and
 attributes follow the OpenTelemetry GenAI semantic conventions (`invoke_agent`, `chat`, `execute_tool`,
-`gen_ai.request.model`, `gen_ai.usage.input_tokens`, ...). Prompts and outputs are not exported: a span
-holds sizes, models and costs, never text, so a trace backend never receives what a model read or wrote.
+`gen_ai.request.model`, `gen_ai.usage.input_tokens`, ...). Prompts and outputs are not exported unless
+the user asks (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`, see otel_content.py): by default
+a span holds sizes, models and costs, never text, so a trace backend never receives what a model read or wrote.
 
 The provider is private to aixgo (not the global one), so it never captures spans of other libraries.
 """
@@ -31,6 +32,7 @@ from aixgo_cli.events import (
     StepStarted,
     ToolCalled,
 )
+from aixgo_cli.render.otel_content import content_attributes, content_requested
 
 ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 FLUSH_TIMEOUT_MS = 10_000
@@ -47,7 +49,7 @@ def _ns(seconds: float) -> int:
 class OtelSpans:
     """Callable event subscriber: one span per run, unit (step), model call and tool call."""
 
-    def __init__(self, exporter: Any = None) -> None:
+    def __init__(self, exporter: Any = None, *, capture_content: bool | None = None) -> None:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -64,6 +66,7 @@ class OtelSpans:
         self.provider = TracerProvider(resource=resource)
         self.provider.add_span_processor(BatchSpanProcessor(exporter))
         self.tracer = self.provider.get_tracer("aixgo", __version__)
+        self.capture_content = content_requested() if capture_content is None else capture_content
         self._lock = threading.Lock()
         self._run: Any = None
         self._units: dict[str, Any] = {}
@@ -147,6 +150,8 @@ class OtelSpans:
         finish = getattr(event, "finish_reason", "")
         if finish:
             attributes["gen_ai.response.finish_reasons"] = [finish]
+        if self.capture_content:
+            attributes.update(content_attributes(event.exchange))
         start = event.at - event.duration_ms / 1000
         span = self.tracer.start_span(
             f"chat {event.model}",

@@ -1,7 +1,7 @@
 """Events to what people and tools see: live progress on a TTY, JSONL with --events, tokens with --stream.
 
-Called from the engine's worker threads, so every write holds one lock. Progress uses rich only when
-stderr is a terminal; otherwise (CI, pipes) nothing but the run id and a summary reach stderr.
+Called from the engine's worker threads, so every write holds one lock. Progress uses rich for the live
+view (a terminal, or `--progress live`); logs and pipes get plain lines instead (`plain_progress.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from aixgo_cli.secrets.redaction import redact
 
 
 class EventSink:
-    def __init__(self, *, events_out: TextIO | None, progress: bool, stream_tokens: bool, quiet: bool) -> None:
+    def __init__(
+        self,
+        *,
+        events_out: TextIO | None,
+        progress: bool,
+        stream_tokens: bool,
+        quiet: bool,
+        force_terminal: bool = False,  # `--progress live` on a stream that is not a terminal
+    ) -> None:
         self.events_out = events_out
         self.stream_tokens = stream_tokens and not quiet
         self.quiet = quiet
@@ -26,7 +34,7 @@ class EventSink:
         if progress and not quiet:
             from rich.console import Console
 
-            self._console = Console(stderr=True, highlight=False)
+            self._console = Console(stderr=True, highlight=False, force_terminal=force_terminal or None)
 
     def __call__(self, event: Event) -> None:
         with self._lock:

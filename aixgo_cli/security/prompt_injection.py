@@ -6,8 +6,9 @@ so its journal keys, depend on the outcome). The price is that it only recognise
 it is a tripwire that records and fences suspicious input, not a guarantee, which is why a detection
 wraps the input instead of rejecting it.
 
-The rules are one table (`RULES`): category, description, regular expression, weight and the lowest
-sensitivity that uses the rule. Confidence is the heaviest matching weight plus 0.1 per further match
+The rules are one table (`RULE_TABLE`, compiled on first use): category, description, regular
+expression, weight and the lowest sensitivity that uses the rule. Confidence is the heaviest matching
+weight plus 0.1 per further match
 (at most 1.0), as in the reference. Before matching, zero-width characters are removed (they split words
 to slip past patterns), every Unicode line break becomes `\\n` (so `^system:` also matches after a
 `\\r` or U+2028) and runs of blanks collapse to one space; only the first 10 KB are scanned, which
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -43,35 +45,42 @@ class Rule:
     min_level: Sensitivity = "low"
 
 
+# category, description, regular expression, weight, lowest sensitivity that applies it
+RULE_TABLE: tuple[tuple[str, str, str, float] | tuple[str, str, str, float, Sensitivity], ...] = (
+    ("system_override", "ignore previous instructions", r"ignore\s+(all\s+)?previous\s+instructions?", 1.0),
+    ("system_override", "disregard instructions", r"disregard\s+(your\s+|all\s+)?instructions?", 1.0),
+    ("system_override", "forget everything", r"forget\s+(everything|all|your\s+instructions?)", 1.0),
+    ("system_override", "override system", r"override\s+(your\s+)?(system|instructions?|programming)", 0.9),
+    ("system_override", "new instructions", r"new\s+instructions?:", 0.7, "medium"),
+    ("role_hijacking", "you are now a", r"you\s+are\s+now\s+a", 1.0),
+    ("role_hijacking", "pretend to be", r"pretend\s+(to\s+be|you\s+are)", 0.9),
+    ("role_hijacking", "act as if", r"act\s+as\s+(if|though|a)\b", 0.8),
+    ("role_hijacking", "roleplay as", r"roleplay\s+as", 0.7, "medium"),
+    ("role_hijacking", "as an AI", r"as\s+an\s+ai\s+(assistant|model|system)", 0.6, "medium"),
+    ("role_hijacking", "imagine you are", r"imagine\s+you\s+are", 0.6, "medium"),
+    # Delimiters: text that tries to open a new turn or a new system message inside the input.
+    ("delimiter_injection", "system: prefix", r"^\s*system:", 1.0),
+    ("delimiter_injection", "[INST] tag", r"\[/?INST\]", 1.0),
+    ("delimiter_injection", "### delimiter", r"###\s*(system|instruction|human|assistant)", 0.9),
+    ("delimiter_injection", "chat template tags", r"<\|?(system|user|assistant|im_start|im_end)\|?>", 1.0),
+    ("delimiter_injection", "<system> XML tag", r"</?system>", 0.9),
+    ("delimiter_injection", "Human: delimiter", r"human:\s*$", 0.7, "medium"),
+    ("delimiter_injection", "Assistant: delimiter", r"assistant:\s*$", 0.7, "medium"),
+    ("jailbreak", "DAN jailbreak", r"\bDAN\s+(mode|prompt)", 0.9),
+    ("jailbreak", "jailbreak keyword", r"jailbreak", 0.8, "medium"),
+    ("jailbreak", "developer mode", r"developer\s+mode", 0.7, "medium"),
+    ("jailbreak", "bypass filters", r"bypass\s+(your\s+)?(filter|restriction|safety)", 0.9),
+)
+
+
+@functools.cache
+def compiled_rules() -> tuple[Rule, ...]:
+    """The table compiled once, on the first screening (not at import: start-up budget)."""
+    return tuple(_rule(*row) for row in RULE_TABLE)
+
+
 def _rule(category: str, description: str, regex: str, weight: float, min_level: Sensitivity = "low") -> Rule:
     return Rule(category, description, re.compile(regex, re.IGNORECASE | re.MULTILINE), weight, min_level)
-
-
-RULES: tuple[Rule, ...] = (
-    _rule("system_override", "ignore previous instructions", r"ignore\s+(all\s+)?previous\s+instructions?", 1.0),
-    _rule("system_override", "disregard instructions", r"disregard\s+(your\s+|all\s+)?instructions?", 1.0),
-    _rule("system_override", "forget everything", r"forget\s+(everything|all|your\s+instructions?)", 1.0),
-    _rule("system_override", "override system", r"override\s+(your\s+)?(system|instructions?|programming)", 0.9),
-    _rule("system_override", "new instructions", r"new\s+instructions?:", 0.7, "medium"),
-    _rule("role_hijacking", "you are now a", r"you\s+are\s+now\s+a", 1.0),
-    _rule("role_hijacking", "pretend to be", r"pretend\s+(to\s+be|you\s+are)", 0.9),
-    _rule("role_hijacking", "act as if", r"act\s+as\s+(if|though|a)\b", 0.8),
-    _rule("role_hijacking", "roleplay as", r"roleplay\s+as", 0.7, "medium"),
-    _rule("role_hijacking", "as an AI", r"as\s+an\s+ai\s+(assistant|model|system)", 0.6, "medium"),
-    _rule("role_hijacking", "imagine you are", r"imagine\s+you\s+are", 0.6, "medium"),
-    # Delimiters: text that tries to open a new turn or a new system message inside the input.
-    _rule("delimiter_injection", "system: prefix", r"^\s*system:", 1.0),
-    _rule("delimiter_injection", "[INST] tag", r"\[/?INST\]", 1.0),
-    _rule("delimiter_injection", "### delimiter", r"###\s*(system|instruction|human|assistant)", 0.9),
-    _rule("delimiter_injection", "chat template tags", r"<\|?(system|user|assistant|im_start|im_end)\|?>", 1.0),
-    _rule("delimiter_injection", "<system> XML tag", r"</?system>", 0.9),
-    _rule("delimiter_injection", "Human: delimiter", r"human:\s*$", 0.7, "medium"),
-    _rule("delimiter_injection", "Assistant: delimiter", r"assistant:\s*$", 0.7, "medium"),
-    _rule("jailbreak", "DAN jailbreak", r"\bDAN\s+(mode|prompt)", 0.9),
-    _rule("jailbreak", "jailbreak keyword", r"jailbreak", 0.8, "medium"),
-    _rule("jailbreak", "developer mode", r"developer\s+mode", 0.7, "medium"),
-    _rule("jailbreak", "bypass filters", r"bypass\s+(your\s+)?(filter|restriction|safety)", 0.9),
-)
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ def detect(text: str, sensitivity: Sensitivity = "medium") -> Detection:
     """Screen `text`; a detection names the strongest category and every rule that matched."""
     if not text:
         return NOTHING
-    rules = [r for r in RULES if _LEVELS[r.min_level] <= _LEVELS[sensitivity]]
+    rules = [r for r in compiled_rules() if _LEVELS[r.min_level] <= _LEVELS[sensitivity]]
     normalized = normalize(text)
     encoded = _encoded_attack(normalized, rules)
     if encoded.detected:

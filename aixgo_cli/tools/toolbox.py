@@ -14,20 +14,23 @@ from dataclasses import replace
 from typing import Any
 
 from aixgo_cli.config.durations import optional_duration
+from aixgo_cli.lazy_registry import LazyRegistry
 from aixgo_cli.schema.json_validation import instance_errors
-from aixgo_cli.tools import files, http_tool, python_tool
 from aixgo_cli.tools.base import RateLimit, Tool, ToolCallError, ToolContext
 
 __all__ = ["TOOL_TYPES", "Tool", "ToolCallError", "build_tool", "parse_arguments"]
 
 ToolFactory = Callable[[Mapping[str, Any], ToolContext], Tool]
 
-TOOL_TYPES: dict[str, ToolFactory] = {
-    "python": python_tool.build,
-    "read_file": files.build_read,
-    "write_file": files.build_write,
-    "http": http_tool.build,
-}
+# A type's module is imported only when a workflow uses it (start-up budget).
+TOOL_TYPES: LazyRegistry[ToolFactory] = LazyRegistry(
+    {
+        "python": "aixgo_cli.tools.python_tool:build",
+        "read_file": "aixgo_cli.tools.files:build_read",
+        "write_file": "aixgo_cli.tools.files:build_write",
+        "http": "aixgo_cli.tools.http_tool:build",
+    }
+)
 
 WIRE_SEPARATOR = "__"
 
