@@ -156,7 +156,7 @@ class UnitRunner:
             ctx.budget.add_step(cached=True)
             ctx.emit(_finished(ctx, key, place, spec, output, 0.0, done.tokens_in + done.tokens_out, done.cost_usd))
             if role.lane == "sink" and ctx.replay_stdout:
-                ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.stdout_reserved)
+                ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.output)
             return output
         ctx.check_cancelled()
         screening = ScreeningPolicy.of(spec)
@@ -201,7 +201,7 @@ class UnitRunner:
             history=history,
             attempt=attempt,
             lane_item=lane_item,
-            stdout_reserved=ctx.stdout_reserved,
+            output=ctx.output,
             model_defaults=role.model_defaults,
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
