@@ -19,6 +19,7 @@ from aixgo_cli.config.durations import optional_duration
 from aixgo_cli.config.orchestration_checks import block_members
 from aixgo_cli.config.session_spec import SessionSpec, session_spec
 from aixgo_cli.config.supervisor import supervisor_agent, supervisor_defaults
+from aixgo_cli.config.template_refs import TemplateReads, reads_of
 from aixgo_cli.config.validate import ValidationReport, validate_bytes, validate_path
 from aixgo_cli.errors import UserError
 
@@ -78,6 +79,8 @@ class AgentSpec:
     definition_hash: str
     raw: MappingProxyType[str, Any] = field(repr=False)
     description: str | None = None  # what the agent does; patterns show it to members choosing among agents
+    # What its templates (prompt, verification prompt) read, analysed once when the workflow loads.
+    reads: TemplateReads = field(default_factory=TemplateReads, repr=False)
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,7 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
         definition_hash=stable_hash(definition),
         raw=_frozen(body),
         description=body.get("description"),
+        reads=reads_of(body.get("prompt"), (body.get("guided_config") or {}).get("verification_prompt")),
     )
 
 

@@ -9,7 +9,6 @@ re-runs it, and everything downstream whose input changed with it.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -59,11 +58,6 @@ def definition_with_tools(spec: AgentSpec, tools: Mapping[str, Tool]) -> str:
     return stable_hash([spec.definition_hash, identities]) if identities else spec.definition_hash
 
 
-_OUTPUT_REF = re.compile(r"\boutputs\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-_ANY_OUTPUTS = re.compile(r"\boutputs\b")
-_ANY_INPUTS = re.compile(r"\binputs\b")
-
-
 @dataclass(frozen=True)
 class TemplateNeeds:
     """What of the run's state a prompt can see. Only that goes into the unit's input hash, so a change
@@ -74,11 +68,7 @@ class TemplateNeeds:
 
     @classmethod
     def of(cls, spec: AgentSpec) -> TemplateNeeds:
-        texts = [spec.prompt or "", str(spec.guided.get("verification_prompt") or "")]
-        text = "\n".join(texts)
-        named = {m.group(1) or m.group(2) for m in _OUTPUT_REF.finditer(text)}
-        whole = len(_ANY_OUTPUTS.findall(text)) > len(_OUTPUT_REF.findall(text))
-        return cls(outputs=None if whole else frozenset(named), inputs=bool(_ANY_INPUTS.search(text)))
+        return cls(outputs=spec.reads.outputs, inputs=spec.reads.inputs)  # analysed when the workflow loaded
 
     def select(self, seen: Mapping[str, Any]) -> dict[str, Any]:
         if self.outputs is None:
