@@ -1,6 +1,6 @@
 """Snapshots of what users and programs read: `--help`, the `--events` stream and `aixgo runs show`.
 
-In the corpus's style (tests/test_invalid_corpus.py): each `.expected` file under tests/corpus/snapshots/
+In the corpus's style (tests/test_invalid_corpus.py): each `.expected` file under tests/snapshots/
 is the exact text, so a change in wording, an event field or a column shows up in review as a diff.
 Volatile parts are normalised before comparing: run ids, timestamps, durations, the hashes in unit keys
 (they cover the stub's address, whose port changes), and the test's directory. The terminal is fixed
@@ -23,7 +23,7 @@ from tests.support.e2e import Cli, stub_service
 from aixgo_cli.cli import main
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
-SNAPSHOTS = Path(__file__).resolve().parent / "corpus" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("AIXGO_UPDATE_SNAPSHOTS") == "1"
 TERMINAL = {"COLUMNS": "100", "NO_COLOR": "1"}
 

@@ -92,30 +92,18 @@ def _check_ref(
     ctx: CheckContext, path: tuple[PathPart, ...], text: str, span: tuple[int, int], kind: str, name: str
 ) -> None:
     if kind == "outputs" and name not in ctx.members:
-        _report(
-            ctx,
-            path,
-            text,
-            span,
-            "template-ref",
-            f"the prompt reads outputs.{name}, but no agent or flow is named '{name}'",
-            did_you_mean(name, ctx.members) or f"agents: {one_of(ctx.agents)}",
-        )
+        message = f"the prompt reads outputs.{name}, but no agent or flow is named '{name}'"
+        hint = did_you_mean(name, ctx.members) or f"agents: {one_of(ctx.agents)}"
     elif kind == "inputs" and name not in ctx.declared_inputs:
+        message = f"the prompt reads inputs.{name}, but the workflow declares no input '{name}'"
         hint = did_you_mean(name, ctx.declared_inputs) or (
             f"declared inputs: {one_of(ctx.declared_inputs)}"
             if ctx.declared_inputs
             else f"declare it: inputs: {{{name}: {{type: string}}}} and pass --var {name}=..."
         )
-        _report(
-            ctx,
-            path,
-            text,
-            span,
-            "template-ref",
-            f"the prompt reads inputs.{name}, but the workflow declares no input '{name}'",
-            hint,
-        )
+    else:
+        return
+    _report(ctx, path, text, span, "template-ref", message, hint)
 
 
 def _report(

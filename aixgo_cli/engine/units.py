@@ -144,7 +144,9 @@ class UnitRunner:
             if ctx.session is not None and in_session:
                 ctx.session.record(spec.name, as_text(payload), as_text(output))
             ctx.budget.add_step(cached=True)
-            ctx.emit(_finished(ctx, key, place, spec, output, 0.0, done.tokens_in + done.tokens_out, done.cost_usd))
+            ctx.emit(
+                step_finished(ctx, key, place, spec.name, output, 0.0, done.tokens_in + done.tokens_out, done.cost_usd)
+            )
             if role.lane == "sink" and ctx.replay_stdout:
                 ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.output)
             return output
@@ -230,7 +232,9 @@ class UnitRunner:
             ctx.wrote_stdout = True
         duration_ms = (time.perf_counter() - started) * 1000
         tokens_in, tokens_out, cost = _unrecorded(model.usage, recorded)
-        finished = _finished(ctx, key, place, spec, output, duration_ms, tokens_in + tokens_out, cost, cached=False)
+        finished = step_finished(
+            ctx, key, place, spec.name, output, duration_ms, tokens_in + tokens_out, cost, cached=False
+        )
         ctx.journal.complete_unit(
             ctx.run_id,
             key,
@@ -247,29 +251,31 @@ class UnitRunner:
         return output
 
 
-def _finished(
+def step_finished(
     ctx: RunContext,
     key: str,
     place: str,
-    spec: AgentSpec,
-    output: Any,
+    agent: str,
+    shown: Any,
     duration_ms: float,
     tokens: int,
     cost_usd: float,
     *,
     cached: bool = True,
 ) -> StepFinished:
+    """The event of a unit that finished or was replayed; its preview describes `shown` (the output, or
+    what stands for it)."""
     return StepFinished(
         run_id=ctx.run_id,
         at=time.time(),
         unit_key=key,
         place=place,
-        agent=spec.name,
+        agent=agent,
         cached=cached,
         duration_ms=duration_ms,
         tokens=tokens,
         cost_usd=cost_usd,
-        preview=describe_payload(output),
+        preview=describe_payload(shown),
     )
 
 
