@@ -24,7 +24,7 @@ ROLE = "knowledge"
 
 
 def is_index(ctx: RunContext, name: str) -> bool:
-    return name in (ctx.workflow.raw.get("knowledge") or {}) and name not in ctx.workflow.agents
+    return name in ctx.workflow.knowledge and name not in ctx.workflow.agents
 
 
 def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
@@ -35,9 +35,7 @@ def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
             hint="the caller of the engine must pass the workflow's knowledge (aixgo run does)",
         )
     request = _request(payload)
-    definition = stable_hash(
-        {"index": dict(ctx.workflow.raw["knowledge"][name]), "content": knowledge.fingerprint(name)}
-    )
+    definition = stable_hash({"index": dict(ctx.workflow.knowledge[name]), "content": knowledge.fingerprint(name)})
     input_hash = stable_hash(request)
     key = f"{place}#{definition[:10]}.{input_hash[:10]}"
     done = ctx.journal.get_completed_unit(ctx.run_id, key)

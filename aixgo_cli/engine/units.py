@@ -163,7 +163,7 @@ class UnitRunner:
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
         )
-        model = JournaledModel(ctx, key, instructions, incomplete_reply=str(spec.raw.get("incomplete_reply", "warn")))
+        model = JournaledModel(ctx, key, instructions, incomplete_reply=spec.incomplete_reply)
         started = time.perf_counter()
         invocation = Invocation(
             spec=spec,
