@@ -11,10 +11,9 @@ test holds it to `jinja2.meta.find_undeclared_variables`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from aixgo_cli.config.template_scan import (
     JINJA_GLOBALS,
@@ -28,8 +27,7 @@ from aixgo_cli.config.template_scan import (
 __all__ = ["Reference", "TemplateReads", "Unclosed", "analyse_template", "reads_of"]
 
 
-@dataclass(frozen=True)
-class TemplateReads:
+class TemplateReads(NamedTuple):
     """The names a template reads from the context it is rendered with, in order of appearance."""
 
     references: tuple[Reference, ...] = ()
@@ -57,7 +55,7 @@ class TemplateReads:
         """True when the template places the input itself (`input` or `item`)."""
         return bool(self.names & {"input", "item"})
 
-    def __or__(self, other: TemplateReads) -> TemplateReads:
+    def merged(self, other: TemplateReads) -> TemplateReads:
         return TemplateReads(self.references + other.references, self.unclosed or other.unclosed)
 
 
@@ -90,12 +88,11 @@ def reads_of(*templates: str | None) -> TemplateReads:
     total = TemplateReads()
     for text in templates:
         if text:
-            total = total | analyse_template(text)
+            total = total.merged(analyse_template(text))
     return total
 
 
 _KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None"})
-_NAME = re.compile(r"[^\W\d]\w*")
 
 
 def _statement(tag: str, tokens: list[Token], frames: list[Frame], out: list[Reference], late: frozenset[str]) -> None:
@@ -184,7 +181,7 @@ def read_expression(tokens: list[Token], frames: list[Frame], out: list[Referenc
             continue  # a keyword argument's name
         if tok.text in JINJA_GLOBALS or any(tok.text in frame.bound for frame in frames):
             continue
-        out.append(replace(_reference(tokens, i), guarded=_guarded(tokens, _chain_end(tokens, i + 1))))
+        out.append(_reference(tokens, i)._replace(guarded=_guarded(tokens, _chain_end(tokens, i + 1))))
 
 
 def _reference(tokens: list[Token], i: int) -> Reference:
@@ -242,7 +239,7 @@ def _bind(frames: list[Frame], targets: Sequence[Token], out: list[Reference]) -
 
 
 def _names(tokens: Sequence[Token]) -> set[str]:
-    return {tok.text for tok in tokens if tok.kind == "name" and _NAME.fullmatch(tok.text)}
+    return {tok.text for tok in tokens if tok.kind == "name"}
 
 
 def _parameters(tokens: list[Token], frames: list[Frame], out: list[Reference]) -> set[str]:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 # Jinja2's default globals: a template may use them without the context providing them.
+# Plain classes and named tuples rather than dataclasses: `validate` imports this module, and each
+# dataclass costs about a millisecond to define.
 JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "self"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # "name", "number", "string" or "op"
     text: str  # as written (a string with its quotes)
     start: int  # offset in the template
@@ -26,8 +28,7 @@ class Token:
         return self.start + len(self.text)
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """One read of a name from the context: `name` at `start`; `key` is its first attribute or string
     subscript (`outputs.draft`, `outputs['draft']`); `end` is where the reference ends."""
 
@@ -40,35 +41,42 @@ class Reference:
     guarded: bool = False
 
 
-@dataclass(frozen=True)
-class Unclosed:
+class Unclosed(NamedTuple):
     opener: str  # "{{", "{%" or "{#"
     closer: str
     offset: int
 
 
-@dataclass
 class Frame:
     """A scope: the names bound in it; `pending` names are bound in the enclosing scope when it closes
     (a macro's name, a block `set`); a frame that does not bind (an `if`) ignores `set`."""
 
-    kind: str
-    bound: set[str]
-    binds: bool = True
-    pending: tuple[Token, ...] = ()
+    __slots__ = ("binds", "bound", "kind", "pending")
+
+    def __init__(self, kind: str, bound: set[str], binds: bool = True, pending: tuple[Token, ...] = ()) -> None:
+        self.kind = kind
+        self.bound = bound
+        self.binds = binds
+        self.pending = pending
 
 
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
-_OPENER = re.compile(r"\{[{%#]")
-_END_RAW = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}")
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)
+_TOKEN_PATTERN = r"""(?P<space>\s+)
       | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
       | (?P<number>\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?)
       | (?P<name>[^\W\d]\w*)
-      | (?P<op>==|!=|>=|<=|//|\*\*|.)""",
-    re.VERBOSE | re.DOTALL,
-)
+      | (?P<op>==|!=|>=|<=|//|\*\*|.)"""
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Tag openers, `{% endraw %}` and tokens; compiled on first use, not when `validate` imports this."""
+    return (
+        re.compile(r"\{[{%#]"),
+        re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}"),
+        re.compile(_TOKEN_PATTERN, re.VERBOSE | re.DOTALL),
+    )
+
 
 ExpressionHandler = Callable[[list[Token], list[Frame]], None]
 StatementHandler = Callable[[str, list[Token], list[Frame]], None]
@@ -80,9 +88,10 @@ def scan(
     """Walk the template's tags in order, handing each `{{ }}` and `{% %}` to its handler with the scope
     stack (starting at `top`); returns the first tag that does not close (the rest is then not scanned)."""
     frames = [top or Frame("template", set())]
+    opener_pattern, end_raw, _ = _patterns()
     position = 0
     while True:
-        found = _OPENER.search(text, position)
+        found = opener_pattern.search(text, position)
         if found is None:
             return None
         opener = found.group(0)
@@ -101,7 +110,7 @@ def scan(
             continue
         tag = tokens[0].text if tokens else ""
         if tag == "raw":
-            raw_end = _END_RAW.search(text, position)
+            raw_end = end_raw.search(text, position)
             if raw_end is None:
                 return Unclosed(opener, closer, found.start())
             position = raw_end.end()
@@ -111,6 +120,7 @@ def scan(
 
 def _tag_tokens(text: str, start: int, closer: str) -> tuple[list[Token], int]:
     """The tokens of a tag whose opener ends at `start`, and the offset after its closer (-1: none)."""
+    token = _patterns()[2]
     position = start
     if position < len(text) and text[position] in "-+":  # whitespace control: `{{-`, `{%+`
         position += 1
@@ -120,7 +130,7 @@ def _tag_tokens(text: str, start: int, closer: str) -> tuple[list[Token], int]:
             return tokens, position + len(closer)
         if text[position] in "-+" and text.startswith(closer, position + 1):
             return tokens, position + 1 + len(closer)
-        match = _TOKEN.match(text, position)
+        match = token.match(text, position)
         assert match is not None  # any character is at least an operator
         kind = match.lastgroup or "op"
         if kind != "space":
