@@ -3,11 +3,19 @@ every command one names exists."""
 
 from __future__ import annotations
 
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from aixgo_cli.cli import app
 from aixgo_cli.cli.error_report import command_text, report_error, shown_hint
 from aixgo_cli.errors import NextStep, RunError, RunWaiting, resume_step
+
+PACKAGE = Path(__file__).resolve().parents[1] / "aixgo_cli"
 
 
 def test_the_cli_renders_a_next_step_after_the_hint(capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,3 +50,47 @@ def test_every_command_a_next_step_names_exists() -> None:
 
     commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
     assert resume_step().command in commands
+
+
+# Words before "aixgo" that make it the program's name in prose, not a command line ("the Go aixgo config",
+# "upgrade aixgo to resume it").
+PROSE_BEFORE = ("Go", "point", "upgrade", "reinstall", "newer")
+COMMAND_LINE = re.compile(r"(?<![\w-])aixgo ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?")
+
+
+def _hint_texts() -> Iterator[tuple[str, str]]:
+    """Every string literal that can end up in a hint: `hint=` arguments, `hint` variables and the
+    returns of functions named for hints, anywhere in the package."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            values: list[ast.AST] = []
+            hint_variable = isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and "hint" in t.id for t in node.targets
+            )
+            if isinstance(node, ast.keyword | ast.Assign) and (hint_variable or getattr(node, "arg", "") == "hint"):
+                values = [node.value]
+            elif isinstance(node, ast.FunctionDef) and "hint" in node.name:
+                values = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
+            for value in values:
+                for leaf in ast.walk(value):
+                    if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
+                        yield str(path.relative_to(PACKAGE.parent)), leaf.value
+
+
+def test_every_command_a_hint_names_exists() -> None:
+    import typer.main
+
+    commands: dict[str, Any] = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    named = 0
+    for where, text in _hint_texts():
+        for match in COMMAND_LINE.finditer(text):
+            if text[: match.start()].rstrip().endswith(PROSE_BEFORE):
+                continue
+            command, sub = match.group(1), match.group(2)
+            assert command in commands, f"{where}: `aixgo {command}` is not a command ({text!r})"
+            subcommands = getattr(commands[command], "commands", None)  # a group: `runs`, `secrets`...
+            if subcommands is not None:
+                assert sub in subcommands, f"{where}: `aixgo {command} {sub}` is not a command ({text!r})"
+            named += 1
+    assert named >= 20  # the scan does find the hints' commands

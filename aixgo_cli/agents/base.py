@@ -1,7 +1,7 @@
 """What an agent gets when it runs one unit of work, and what it gives back.
 
 An `Invocation` is the agent's whole world: its spec, its input, the upstream outputs, a model gateway
-and a tool box that journal every call, and a template renderer. Agents are plain functions of an
+and a tool box that journal every call, a template renderer and an output sink. Agents are plain functions of an
 invocation, so a role module reads top to bottom and never touches storage, threads or the terminal.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aixgo_cli.agents.output import CollectedOutput, OutputSink
 from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.events import UnitEvent
 from aixgo_cli.providers.protocol import TokenCallback
@@ -51,8 +52,9 @@ class Invocation:
     history: tuple[ChatMessage, ...] = ()
     attempt: int = 1  # which attempt of the unit this is (a resumed unit's earlier attempts are journaled)
     lane_item: Any = None  # the item of the producer lane this unit runs in, if any
-    stdout_reserved: bool = False  # `--json`: stdout holds one JSON object, so a stdout sink writes to stderr
-    wrote_stdout: bool = False  # set by an agent that wrote a line to stdout
+    # Where lines the agent writes out go; the host of the run decides (terminal streams, or collected).
+    output: OutputSink = field(default_factory=CollectedOutput)
+    wrote_stdout: bool = False  # set by an agent whose line went to stdout
     # The role's model-parameter defaults: the last rung of `chat_request`'s precedence rule.
     model_defaults: Mapping[str, Any] = field(default_factory=dict)
     # Reports an event about this unit (e.g. InjectionDetected); the engine stamps the run id, the unit

@@ -7,19 +7,18 @@ the input twice would double its cost.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aixgo_cli.agents.base import Invocation
+from aixgo_cli.config.template_refs import analyse_template
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ToolSpec
 
-_USES_INPUT = re.compile(r"(\{\{|\{%)[^}]*\b(input|item)\b")
 _BLOCK_KEYS = ("temperature", "max_tokens")
 
 
 def uses_input(template: str) -> bool:
-    return bool(_USES_INPUT.search(template))
+    return analyse_template(template).reads_input  # the analysis `validate` and the unit key use
 
 
 def initial_messages(invocation: Invocation) -> list[ChatMessage]:

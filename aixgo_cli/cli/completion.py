@@ -3,15 +3,20 @@
 The script calls `aixgo` back with `_AIXGO_COMPLETE=complete_<shell>`; `main` then hands over to
 `run_completion`, which attaches two completers by parameter name to every command (so command modules
 need no completion code): run ids from the journal, and workflow files (`*.yaml`, `*.yml`, folders).
+Completers use Typer's `autocompletion=` (values, or (value, help) pairs), not Click's `CompletionItem`:
+Typer 0.28 carries its own copy of Click, so the `click` package is not the one it completes with. Two
+Typer functions have no public home: `completion_init` (registers Typer's shell classes) and
+`get_completion_script` (the script for our own complete variable); Typer's `--show-completion` uses
+them the same way.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -40,10 +45,8 @@ def completion(shell: Shell = typer.Argument(..., help="bash, zsh or fish.")) ->
     return 0
 
 
-def run_ids(ctx: Any, param: Any, incomplete: str) -> list[Any]:
+def run_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Run ids starting with `incomplete`, newest first, with workflow and status as help text."""
-    from typer._click.shell_completion import CompletionItem
-
     from aixgo_cli.wiring import open_journal
 
     db = ctx.params.get("db") if ctx is not None else None
@@ -53,15 +56,11 @@ def run_ids(ctx: Any, param: Any, incomplete: str) -> list[Any]:
             runs = journal.list_runs(limit=200)
     except Exception:  # no journal yet, or unreadable: complete nothing rather than print an error
         return []
-    return [
-        CompletionItem(r.run_id, help=f"{r.workflow_name} {r.status}") for r in runs if r.run_id.startswith(incomplete)
-    ]
+    return [(r.run_id, f"{r.workflow_name} {r.status}") for r in runs if r.run_id.startswith(incomplete)]
 
 
-def workflow_files(ctx: Any, param: Any, incomplete: str) -> list[Any]:
-    """Folders and `*.yaml`/`*.yml` files whose path starts with `incomplete`."""
-    from typer._click.shell_completion import CompletionItem
-
+def workflow_files(incomplete: str) -> list[str]:
+    """Folders (ending in `/`) and `*.yaml`/`*.yml` files whose path starts with `incomplete`."""
     folder, _, prefix = incomplete.rpartition("/")
     base = Path(folder or ".")
     if folder == "" and incomplete.startswith("/"):
@@ -76,21 +75,31 @@ def workflow_files(ctx: Any, param: Any, incomplete: str) -> list[Any]:
             continue
         shown = f"{folder}/{entry.name}" if folder else entry.name
         if entry.is_dir():
-            out.append(CompletionItem(shown + "/", type="dir"))
+            out.append(shown + "/")
         elif entry.suffix in (".yaml", ".yml"):
-            out.append(CompletionItem(shown, type="file"))
+            out.append(shown)
     return out
 
 
-def attach_completers(command: Any) -> None:
-    """Give every parameter named like a run id or a workflow its completer, in the whole command tree."""
-    for param in getattr(command, "params", []):
-        if param.name in RUN_ID_PARAMS:
-            param._custom_shell_complete = run_ids
-        elif param.name in WORKFLOW_PARAMS:
-            param._custom_shell_complete = workflow_files
-    for sub in getattr(command, "commands", {}).values():
-        attach_completers(sub)
+def attach_completers(app: typer.Typer) -> None:
+    """Give every parameter named like a run id or a workflow its completer, in the whole command tree,
+    through Typer's `autocompletion` (set on each parameter's declaration before the command is built)."""
+    from typer.models import ParameterInfo
+
+    for command in app.registered_commands:
+        if command.callback is None:
+            continue
+        for name, parameter in inspect.signature(command.callback).parameters.items():
+            declared = parameter.default
+            if not isinstance(declared, ParameterInfo) or declared.autocompletion is not None:
+                continue
+            if name in RUN_ID_PARAMS:
+                declared.autocompletion = run_ids
+            elif name in WORKFLOW_PARAMS:
+                declared.autocompletion = workflow_files
+    for group in app.registered_groups:
+        if isinstance(group.typer_instance, typer.Typer):
+            attach_completers(group.typer_instance)
 
 
 def run_completion(app: typer.Typer, args: list[str]) -> int:
@@ -99,8 +108,8 @@ def run_completion(app: typer.Typer, args: list[str]) -> int:
     from typer.main import get_command
 
     completion_init()
+    attach_completers(app)
     command = get_command(app)
-    attach_completers(command)
     try:
         command.main(args=args, prog_name="aixgo", complete_var=COMPLETE_VAR)
     except SystemExit as done:

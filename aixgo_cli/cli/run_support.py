@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any, TextIO, cast
 
 from aixgo_cli.agents.base import as_text
+from aixgo_cli.agents.output import StreamOutput
 from aixgo_cli.config.text_files import decode_text, read_text_file
 from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError, exit_code_for
@@ -74,6 +75,14 @@ def check_output_options(*, json_out: bool, events: str | None) -> None:
 def stdout_reserved(*, json_out: bool, events: str | None) -> bool:
     """True when stdout carries a machine-readable stream, so loggers aimed at stdout write to stderr."""
     return json_out or events == "-"
+
+
+def terminal_output(*, json_out: bool, events: str | None) -> StreamOutput:
+    """Loggers write to this process's stdout and stderr (looked up at each write: `write_stdout` swaps
+    stdout for /dev/null once its reader has gone)."""
+    return StreamOutput(
+        lambda: sys.stdout, lambda: sys.stderr, stdout_reserved=stdout_reserved(json_out=json_out, events=events)
+    )
 
 
 def open_events(target: str | None) -> TextIO | None:

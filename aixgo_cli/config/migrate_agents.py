@@ -7,6 +7,7 @@ chose. Nothing is invented: an unknown role or a reference to a missing agent st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aixgo_cli.config.migrate_notes import Recorder
@@ -97,38 +98,41 @@ def _reconcile_edges(rec: Recorder, agents: list[Any]) -> None:
     by_name = {
         a["name"]: (i, a) for i, a in enumerate(agents) if isinstance(a, dict) and isinstance(a.get("name"), str)
     }
-    for index, agent in enumerate(agents):
+    for agent in agents:
         if not isinstance(agent, dict) or not isinstance(agent.get("name"), str):
             continue
-        for source in _edge_names(agent.get("inputs"), "source"):
-            upstream = by_name.get(source)
-            if upstream is None or source == agent["name"]:
-                continue
-            up_index, up = upstream
-            targets = _edge_names(up.get("outputs"), "target")
-            if isinstance(up.get("outputs"), list) and up["outputs"] and agent["name"] not in targets:
-                up["outputs"].append({"target": agent["name"]})
-                rec.note(
-                    ("agents", up_index, "outputs"),
-                    "changed",
-                    "edge",
-                    f"agent '{source}': added '{agent['name']}' to its outputs, which that agent reads from",
-                )
-        for target in _edge_names(agent.get("outputs"), "target"):
-            downstream = by_name.get(target)
-            if downstream is None or target == agent["name"]:
-                continue
-            down_index, down = downstream
-            sources = _edge_names(down.get("inputs"), "source")
-            if isinstance(down.get("inputs"), list) and down["inputs"] and agent["name"] not in sources:
-                down["inputs"].append({"source": agent["name"]})
-                rec.note(
-                    ("agents", down_index, "inputs"),
-                    "changed",
-                    "edge",
-                    f"agent '{target}': added '{agent['name']}' to its inputs, which sends to it",
-                )
-        del index
+        for side in _EDGE_SIDES:
+            for neighbour in _edge_names(agent.get(side.own), side.own_item):
+                found = by_name.get(neighbour)
+                if found is None or neighbour == agent["name"]:
+                    continue
+                index, other = found
+                listed = other.get(side.back)
+                if isinstance(listed, list) and listed and agent["name"] not in _edge_names(listed, side.back_item):
+                    listed.append({side.back_item: agent["name"]})
+                    rec.note(
+                        ("agents", index, side.back),
+                        "changed",
+                        "edge",
+                        f"agent '{neighbour}': added '{agent['name']}' to its {side.back}, {side.why}",
+                    )
+
+
+@dataclass(frozen=True)
+class _EdgeSide:
+    """One end of an edge as an agent lists it (`own`), and the list of the neighbour that must agree."""
+
+    own: str
+    own_item: str
+    back: str
+    back_item: str
+    why: str
+
+
+_EDGE_SIDES = (
+    _EdgeSide("inputs", "source", "outputs", "target", "which that agent reads from"),
+    _EdgeSide("outputs", "target", "inputs", "source", "which sends to it"),
+)
 
 
 def _agent(rec: Recorder, at: tuple[PathPart, ...], agent: dict[str, Any], services: set[str]) -> dict[str, Any]:

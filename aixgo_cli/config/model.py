@@ -19,6 +19,7 @@ from aixgo_cli.config.durations import optional_duration
 from aixgo_cli.config.orchestration_checks import block_members
 from aixgo_cli.config.session_spec import SessionSpec, session_spec
 from aixgo_cli.config.supervisor import supervisor_agent, supervisor_defaults
+from aixgo_cli.config.template_refs import TemplateReads, reads_of
 from aixgo_cli.config.validate import ValidationReport, validate_bytes, validate_path
 from aixgo_cli.errors import UserError
 
@@ -78,6 +79,10 @@ class AgentSpec:
     definition_hash: str
     raw: MappingProxyType[str, Any] = field(repr=False)
     description: str | None = None  # what the agent does; patterns show it to members choosing among agents
+    incomplete_reply: str = "warn"  # a reply cut off at max_tokens: keep it with a warning, or fail
+    prompt_injection: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # What its templates (prompt, verification prompt) read, analysed once when the workflow loads.
+    reads: TemplateReads = field(default_factory=TemplateReads, repr=False)
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,10 @@ class Workflow:
     # The agent a top-level `supervisor:` block with a model defines: it runs only when a supervisor
     # pattern asks it, never as a step of the agent graph.
     supervisor_agent: str | None = None
+    # The `knowledge:` indexes by name, as written (the knowledge package reads them into its own spec).
+    knowledge: MappingProxyType[str, MappingProxyType[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
 
     def agent_order(self) -> list[str]:
         """Agents in an order where every upstream (edge or depends_on) comes first; file order on ties."""
@@ -236,6 +245,7 @@ def _build(data: dict[str, Any], path: Path | None, text_hash: str) -> Workflow:
         raw=_frozen(data),
         session=session_spec(data),
         supervisor_agent=implicit,
+        knowledge=MappingProxyType({k: _frozen(v) for k, v in (data.get("knowledge") or {}).items()}),
     )
     return workflow
 
@@ -279,6 +289,9 @@ def _agent(body: dict[str, Any], services: dict[str, Any], tools: dict[str, Any]
         definition_hash=stable_hash(definition),
         raw=_frozen(body),
         description=body.get("description"),
+        incomplete_reply=str(body.get("incomplete_reply", "warn")),
+        prompt_injection=_frozen(body.get("prompt_injection")),
+        reads=reads_of(body.get("prompt"), (body.get("guided_config") or {}).get("verification_prompt")),
     )
 
 

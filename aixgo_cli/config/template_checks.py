@@ -1,46 +1,25 @@
 """Prompt templates: balanced delimiters and references that exist, without importing Jinja2.
 
 Jinja2 costs ~55 ms to import, a third of `validate`'s budget, so validation scans templates itself: it
-checks that `{{ }}` and `{% %}` close, and that `outputs.AGENT` and `inputs.NAME` name real things. `run`
-compiles every template with Jinja2's sandbox (strict undefined) before any model call, which catches
-the rest.
+checks that `{{ }}`, `{% %}` and `{# #}` close, that every name a prompt reads is one templates
+provide, and that `outputs.AGENT` and `inputs.NAME` name real things. What a prompt reads comes from
+`template_refs`, the analysis the engine also uses. `run` compiles every template with Jinja2's sandbox
+(strict undefined) before any model call, which catches the rest.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from aixgo_cli.config.context import CheckContext
+from aixgo_cli.config.template_refs import analyse_template
 from aixgo_cli.schema.issues import PathPart
 from aixgo_cli.schema.positions import position_in_scalar
 from aixgo_cli.schema.suggest import did_you_mean, one_of
 
-TEMPLATE_NAMES = (
-    "input",
-    "inputs",
-    "outputs",
-    "item",
-    "run",
-    "agent",
-    "loop",
-    "range",
-    "true",
-    "false",
-    "none",
-    "True",
-    "False",
-    "None",
-    "namespace",
-    "dict",
-    "lipsum",
-    "cycler",
-    "joiner",
-)
-_EXPR = re.compile(r"\{\{(.*?)\}\}|\{%-?(.*?)-?%\}|\{#.*?#\}", re.DOTALL)
-_REF = re.compile(r"\b(outputs|inputs)\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-_LEAD = re.compile(r"^\s*-?\s*([A-Za-z_]\w*)")
-_BINDS = re.compile(r"^\s*(?:for\s+([\w\s,]+?)\s+in\b|set\s+(\w+)|macro\s+(\w+)|with\s+(\w+))")
+# What `Invocation.template_context` provides; Jinja2's globals, literals and the names a template
+# binds itself (`for`, `set`, `macro`...) are not reads from the context (see `template_refs`).
+TEMPLATE_NAMES = ("input", "inputs", "outputs", "item", "agent")
 
 
 def check_templates(ctx: CheckContext) -> None:
@@ -55,60 +34,47 @@ def check_templates(ctx: CheckContext) -> None:
 
 
 def _check_one(ctx: CheckContext, path: tuple[PathPart, ...], text: str) -> None:
-    for opener, closer in (("{{", "}}"), ("{%", "%}")):
-        balance = _unclosed(text, opener, closer)
-        if balance is not None:
+    reads = analyse_template(text)  # the same analysis the engine keys units by
+    if reads.unclosed is not None:
+        opener, closer = reads.unclosed.opener, reads.unclosed.closer
+        _report(
+            ctx,
+            path,
+            text,
+            (reads.unclosed.offset, 2),
+            "template-syntax",
+            f"the prompt opens `{opener}` without a matching `{closer}`",
+            f"close it with `{closer}`, or write a literal brace as {{{{ '{opener}' }}}}",
+        )
+        return
+    # A name tested with `is defined` (or given a default) anywhere is one the prompt expects may be missing.
+    guarded = {ref.name for ref in reads.references if ref.guarded}
+    for ref in reads.references:
+        span = (ref.start, ref.end - ref.start)
+        if ref.name not in TEMPLATE_NAMES:
+            if ref.name not in guarded:
+                _report(
+                    ctx,
+                    path,
+                    text,
+                    (ref.start, len(ref.name)),
+                    "template-name",
+                    f"the prompt uses `{ref.name}`, which templates do not provide",
+                    _name_hint(ctx, ref.name),
+                )
+        elif ref.dashed is not None and ref.name in ("outputs", "inputs"):
+            # Jinja2 reads `outputs.first-agent` as `outputs.first - agent`.
             _report(
                 ctx,
                 path,
                 text,
-                (balance, 2),
+                span,
                 "template-syntax",
-                f"the prompt opens `{opener}` without a matching `{closer}`",
-                f"close it with `{closer}`, or write a literal brace as {{{{ '{opener}' }}}}",
+                f"`{ref.name}.{ref.dashed}` reads as a subtraction in a template, because of the '-'",
+                f"write {ref.name}['{ref.dashed}'] instead",
             )
-            return
-    bound: set[str] = set()
-    for match in _EXPR.finditer(text):
-        statement = match.group(2)
-        if statement:
-            binds = _BINDS.match(statement)
-            if binds:
-                bound.update(n.strip() for group in binds.groups() if group for n in group.split(","))
-    for match in _EXPR.finditer(text):
-        body = match.group(1) if match.group(1) is not None else match.group(2)
-        if body is None:
-            continue
-        offset = match.start() + 2
-        if match.group(1) is not None:
-            lead = _LEAD.match(body)
-            if lead and lead.group(1) not in TEMPLATE_NAMES and lead.group(1) not in bound:
-                word = lead.group(1)
-                _report(
-                    ctx,
-                    path,
-                    text,
-                    (offset + lead.start(1), len(word)),
-                    "template-name",
-                    f"the prompt uses `{word}`, which templates do not provide",
-                    _name_hint(ctx, word),
-                )
-        for ref in _REF.finditer(body):
-            kind, name = ref.group(1), ref.group(2) or ref.group(3)
-            span = (offset + ref.start(), len(ref.group(0)))
-            if ref.group(2) and "-" in name:
-                # Jinja2 reads `outputs.first-agent` as `outputs.first - agent`.
-                _report(
-                    ctx,
-                    path,
-                    text,
-                    span,
-                    "template-syntax",
-                    f"`{kind}.{name}` reads as a subtraction in a template, because of the '-'",
-                    f"write {kind}['{name}'] instead",
-                )
-                continue
-            _check_ref(ctx, path, text, span, kind, name)
+        elif ref.key is not None and ref.name in ("outputs", "inputs") and not ref.guarded:
+            _check_ref(ctx, path, text, span, ref.name, ref.key)
 
 
 def _name_hint(ctx: CheckContext, word: str) -> str:
@@ -126,42 +92,18 @@ def _check_ref(
     ctx: CheckContext, path: tuple[PathPart, ...], text: str, span: tuple[int, int], kind: str, name: str
 ) -> None:
     if kind == "outputs" and name not in ctx.members:
-        _report(
-            ctx,
-            path,
-            text,
-            span,
-            "template-ref",
-            f"the prompt reads outputs.{name}, but no agent or flow is named '{name}'",
-            did_you_mean(name, ctx.members) or f"agents: {one_of(ctx.agents)}",
-        )
+        message = f"the prompt reads outputs.{name}, but no agent or flow is named '{name}'"
+        hint = did_you_mean(name, ctx.members) or f"agents: {one_of(ctx.agents)}"
     elif kind == "inputs" and name not in ctx.declared_inputs:
+        message = f"the prompt reads inputs.{name}, but the workflow declares no input '{name}'"
         hint = did_you_mean(name, ctx.declared_inputs) or (
             f"declared inputs: {one_of(ctx.declared_inputs)}"
             if ctx.declared_inputs
             else f"declare it: inputs: {{{name}: {{type: string}}}} and pass --var {name}=..."
         )
-        _report(
-            ctx,
-            path,
-            text,
-            span,
-            "template-ref",
-            f"the prompt reads inputs.{name}, but the workflow declares no input '{name}'",
-            hint,
-        )
-
-
-def _unclosed(text: str, opener: str, closer: str) -> int | None:
-    position = 0
-    while True:
-        start = text.find(opener, position)
-        if start == -1:
-            return None
-        end = text.find(closer, start + 2)
-        if end == -1:
-            return start
-        position = end + 2
+    else:
+        return
+    _report(ctx, path, text, span, "template-ref", message, hint)
 
 
 def _report(

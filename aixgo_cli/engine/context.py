@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aixgo_cli.agents.output import CollectedOutput, OutputSink
 from aixgo_cli.config.model import Workflow
 from aixgo_cli.engine.budget import BudgetTracker
 from aixgo_cli.engine.sessions import RunSession
@@ -41,7 +42,7 @@ class RunContext:
     model_slots: threading.BoundedSemaphore | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
     wrote_stdout: bool = False
-    stdout_reserved: bool = False  # --json owns stdout: loggers aimed at stdout write to stderr
+    output: OutputSink = field(default_factory=CollectedOutput)  # where loggers' lines go
     # On resume, stdout loggers write again the lines of items finished before, so the resumed run's
     # stdout holds the whole result (`run > out; resume > out` loses nothing).
     replay_stdout: bool = False

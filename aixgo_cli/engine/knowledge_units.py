@@ -15,16 +15,16 @@ from typing import Any
 from aixgo_cli.agents.base import as_text
 from aixgo_cli.config.model import stable_hash
 from aixgo_cli.engine.context import RunContext
-from aixgo_cli.engine.gateways import describe_payload
+from aixgo_cli.engine.units import step_finished
 from aixgo_cli.errors import AixgoError, ConfigurationError, RunError, RunInterrupted, RunPaused, UserError, resume_step
-from aixgo_cli.events import StepFailed, StepFinished, StepStarted, event_to_json
+from aixgo_cli.events import StepFailed, StepStarted, event_to_json
 from aixgo_cli.secrets.redaction import redact
 
 ROLE = "knowledge"
 
 
 def is_index(ctx: RunContext, name: str) -> bool:
-    return name in (ctx.workflow.raw.get("knowledge") or {}) and name not in ctx.workflow.agents
+    return name in ctx.workflow.knowledge and name not in ctx.workflow.agents
 
 
 def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
@@ -35,16 +35,14 @@ def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
             hint="the caller of the engine must pass the workflow's knowledge (aixgo run does)",
         )
     request = _request(payload)
-    definition = stable_hash(
-        {"index": dict(ctx.workflow.raw["knowledge"][name]), "content": knowledge.fingerprint(name)}
-    )
+    definition = stable_hash({"index": dict(ctx.workflow.knowledge[name]), "content": knowledge.fingerprint(name)})
     input_hash = stable_hash(request)
     key = f"{place}#{definition[:10]}.{input_hash[:10]}"
     done = ctx.journal.get_completed_unit(ctx.run_id, key)
     if done is not None and done.output_json is not None:
         output = json.loads(done.output_json)
         ctx.budget.add_step(cached=True)
-        ctx.emit(_finished(ctx, key, place, name, output, 0.0, done.tokens_in, done.cost_usd, cached=True))
+        ctx.emit(step_finished(ctx, key, place, name, _shown(output), 0.0, done.tokens_in, done.cost_usd, cached=True))
         return output
     from aixgo_cli.knowledge.search import SearchError  # the search machinery loads only for runs that search
     from aixgo_cli.knowledge.service import documents_json
@@ -85,7 +83,9 @@ def search_unit(ctx: RunContext, name: str, payload: Any, place: str) -> Any:
             cost_known=usage.cost_known,
         )
     duration_ms = (time.perf_counter() - started) * 1000
-    finished = _finished(ctx, key, place, name, output, duration_ms, usage.prompt_tokens, usage.cost_usd, cached=False)
+    finished = step_finished(
+        ctx, key, place, name, _shown(output), duration_ms, usage.prompt_tokens, usage.cost_usd, cached=False
+    )
     ctx.journal.complete_unit(
         ctx.run_id,
         key,
@@ -106,28 +106,7 @@ def _request(payload: Any) -> dict[str, Any]:
     return {"query": as_text(payload)}
 
 
-def _finished(
-    ctx: RunContext,
-    key: str,
-    place: str,
-    name: str,
-    output: Any,
-    duration_ms: float,
-    tokens: int,
-    cost: float,
-    *,
-    cached: bool,
-) -> StepFinished:
+def _shown(output: Any) -> Any:
+    """What a search's preview describes: how many documents it found, for which query."""
     count = len(output.get("documents", [])) if isinstance(output, dict) else 0
-    return StepFinished(
-        run_id=ctx.run_id,
-        at=time.time(),
-        unit_key=key,
-        place=place,
-        agent=name,
-        cached=cached,
-        duration_ms=duration_ms,
-        tokens=tokens,
-        cost_usd=cost,
-        preview=describe_payload(f"{count} document(s) for {output.get('query', '')!r}" if count else output),
-    )
+    return f"{count} document(s) for {output.get('query', '')!r}" if count else output

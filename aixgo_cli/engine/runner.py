@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aixgo_cli.agents.logger import prepare_file_sinks
+from aixgo_cli.agents.output import CollectedOutput, OutputSink
 from aixgo_cli.agents.producer import item_interval
 from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import AgentSpec, Workflow
@@ -103,14 +104,15 @@ class Runner:
         stdin_reader: Callable[[], str] | None = None,
         stream: bool = False,
         rerun_interrupted_tools: bool = False,
-        stdout_reserved: bool = False,
+        output: OutputSink | None = None,
         tool_sources: Callable[[Workflow, Path | None], ToolSources] | None = None,
         audit: Callable[[str, Workflow], AuditSink] | None = None,
         workspaces: Path | None = None,
         knowledge: KnowledgeService | None = None,
     ) -> None:
         """`workspaces`: where each run's file-tool directory is made (default: under the data dir);
-        `knowledge`: the workflow's knowledge indexes, prepared by the caller."""
+        `knowledge`: the workflow's knowledge indexes, prepared by the caller; `output`: where loggers'
+        lines go (default: kept in memory, `runner.output.lines`; the CLI passes its streams)."""
         self.knowledge = knowledge
         self.journal = journal
         self.workspaces = workspaces
@@ -119,7 +121,7 @@ class Runner:
         self.stdin_reader = stdin_reader
         self.stream = stream
         self.rerun_interrupted_tools = rerun_interrupted_tools
-        self.stdout_reserved = stdout_reserved
+        self.output = output if output is not None else CollectedOutput()
         self.tool_sources = tool_sources or workflow_tools_only
         self.audit = audit or (lambda run_id, workflow: NoAudit())
         self.current: RunContext | None = None
@@ -224,7 +226,7 @@ class Runner:
             stdin_reader=self.stdin_reader,
             stream=self.stream,
             rerun_interrupted_tools=self.rerun_interrupted_tools,
-            stdout_reserved=self.stdout_reserved,
+            output=self.output,
             replay_stdout=resumed,
             model_slots=threading.BoundedSemaphore(concurrency) if concurrency else None,
             tool_sources=self.tool_sources(workflow, workspace),

@@ -34,7 +34,7 @@ class ScreeningPolicy:
 
     @classmethod
     def of(cls, spec: AgentSpec) -> ScreeningPolicy:
-        block = spec.raw.get("prompt_injection") or {}
+        block = spec.prompt_injection
         return cls(action=block.get("action", "flag"), sensitivity=block.get("sensitivity", "medium"))
 
     def screen_result(self, ctx: Any, unit_key: str, agent: str, name: str, result: str) -> str:

@@ -9,7 +9,6 @@ re-runs it, and everything downstream whose input changed with it.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -59,11 +58,6 @@ def definition_with_tools(spec: AgentSpec, tools: Mapping[str, Tool]) -> str:
     return stable_hash([spec.definition_hash, identities]) if identities else spec.definition_hash
 
 
-_OUTPUT_REF = re.compile(r"\boutputs\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-_ANY_OUTPUTS = re.compile(r"\boutputs\b")
-_ANY_INPUTS = re.compile(r"\binputs\b")
-
-
 @dataclass(frozen=True)
 class TemplateNeeds:
     """What of the run's state a prompt can see. Only that goes into the unit's input hash, so a change
@@ -74,11 +68,7 @@ class TemplateNeeds:
 
     @classmethod
     def of(cls, spec: AgentSpec) -> TemplateNeeds:
-        texts = [spec.prompt or "", str(spec.guided.get("verification_prompt") or "")]
-        text = "\n".join(texts)
-        named = {m.group(1) or m.group(2) for m in _OUTPUT_REF.finditer(text)}
-        whole = len(_ANY_OUTPUTS.findall(text)) > len(_OUTPUT_REF.findall(text))
-        return cls(outputs=None if whole else frozenset(named), inputs=bool(_ANY_INPUTS.search(text)))
+        return cls(outputs=spec.reads.outputs, inputs=spec.reads.inputs)  # analysed when the workflow loaded
 
     def select(self, seen: Mapping[str, Any]) -> dict[str, Any]:
         if self.outputs is None:
@@ -154,9 +144,11 @@ class UnitRunner:
             if ctx.session is not None and in_session:
                 ctx.session.record(spec.name, as_text(payload), as_text(output))
             ctx.budget.add_step(cached=True)
-            ctx.emit(_finished(ctx, key, place, spec, output, 0.0, done.tokens_in + done.tokens_out, done.cost_usd))
+            ctx.emit(
+                step_finished(ctx, key, place, spec.name, output, 0.0, done.tokens_in + done.tokens_out, done.cost_usd)
+            )
             if role.lane == "sink" and ctx.replay_stdout:
-                ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.stdout_reserved)
+                ctx.wrote_stdout |= rewrite_stdout_line(spec.config, output, lane_item, ctx.output)
             return output
         ctx.check_cancelled()
         screening = ScreeningPolicy.of(spec)
@@ -171,7 +163,7 @@ class UnitRunner:
         ctx.emit(
             StepStarted(run_id=ctx.run_id, at=time.time(), unit_key=key, place=place, agent=spec.name, role=spec.role)
         )
-        model = JournaledModel(ctx, key, instructions, incomplete_reply=str(spec.raw.get("incomplete_reply", "warn")))
+        model = JournaledModel(ctx, key, instructions, incomplete_reply=spec.incomplete_reply)
         started = time.perf_counter()
         invocation = Invocation(
             spec=spec,
@@ -201,7 +193,7 @@ class UnitRunner:
             history=history,
             attempt=attempt,
             lane_item=lane_item,
-            stdout_reserved=ctx.stdout_reserved,
+            output=ctx.output,
             model_defaults=role.model_defaults,
             notify=lambda event: ctx.emit(replace(event, run_id=ctx.run_id, at=time.time(), unit_key=key)),
         )
@@ -240,7 +232,9 @@ class UnitRunner:
             ctx.wrote_stdout = True
         duration_ms = (time.perf_counter() - started) * 1000
         tokens_in, tokens_out, cost = _unrecorded(model.usage, recorded)
-        finished = _finished(ctx, key, place, spec, output, duration_ms, tokens_in + tokens_out, cost, cached=False)
+        finished = step_finished(
+            ctx, key, place, spec.name, output, duration_ms, tokens_in + tokens_out, cost, cached=False
+        )
         ctx.journal.complete_unit(
             ctx.run_id,
             key,
@@ -257,29 +251,31 @@ class UnitRunner:
         return output
 
 
-def _finished(
+def step_finished(
     ctx: RunContext,
     key: str,
     place: str,
-    spec: AgentSpec,
-    output: Any,
+    agent: str,
+    shown: Any,
     duration_ms: float,
     tokens: int,
     cost_usd: float,
     *,
     cached: bool = True,
 ) -> StepFinished:
+    """The event of a unit that finished or was replayed; its preview describes `shown` (the output, or
+    what stands for it)."""
     return StepFinished(
         run_id=ctx.run_id,
         at=time.time(),
         unit_key=key,
         place=place,
-        agent=spec.name,
+        agent=agent,
         cached=cached,
         duration_ms=duration_ms,
         tokens=tokens,
         cost_usd=cost_usd,
-        preview=describe_payload(output),
+        preview=describe_payload(shown),
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, resume_step
 
 DEFAULT_START_TIMEOUT_S = 30.0
 DEFAULT_CALL_TIMEOUT_S = 60.0
@@ -106,8 +106,8 @@ class McpHub:
                 raise McpServerError(
                     f"MCP server '{config.name}' did not finish starting within {limit:g}s"
                     + self._stderr_tail(config.name),
-                    hint="check that its command starts an MCP server (try running it yourself); "
-                    "then: aixgo resume RUN_ID",
+                    hint="check that its command starts an MCP server (try running it yourself); then:",
+                    next_step=resume_step(),
                 ) from None
             except McpServerError:
                 raise
@@ -115,6 +115,7 @@ class McpHub:
                 raise McpServerError(
                     f"MCP server '{config.name}' could not start: {_describe(exc)}" + self._stderr_tail(config.name),
                     hint=_start_hint(config),
+                    next_step=resume_step(),
                 ) from None
         return listed
 
@@ -148,7 +149,8 @@ class McpHub:
         if loop is None or client is None or self._tasks[server].done():
             raise McpServerError(
                 f"MCP server '{server}' is not running (it stopped or crashed)" + self._stderr_tail(server),
-                hint="fix the server, then: aixgo resume RUN_ID",
+                hint="fix the server, then:",
+                next_step=resume_step(),
             )
         future = asyncio.run_coroutine_threadsafe(client.call_tool(tool, arguments, read_timeout_seconds=timeout), loop)
         try:
@@ -157,19 +159,22 @@ class McpHub:
             future.cancel()
             raise McpServerError(
                 f"MCP server '{server}' did not answer a call to {tool} within {timeout:g}s",
-                hint="raise the server's `timeout`, or fix the server; then: aixgo resume RUN_ID",
+                hint="raise the server's `timeout`, or fix the server; then:",
+                next_step=resume_step(),
             ) from None
         except Exception as exc:
             if _is_timeout(exc):
                 raise McpServerError(
                     f"MCP server '{server}' did not answer a call to {tool} within {timeout:g}s",
-                    hint="raise the server's `timeout`, or fix the server; then: aixgo resume RUN_ID",
+                    hint="raise the server's `timeout`, or fix the server; then:",
+                    next_step=resume_step(),
                 ) from None
             if _is_protocol_error(exc):  # the server answered with a JSON-RPC error: news for the model
                 return McpResult(f"{_describe(exc)}", is_error=True)
             raise McpServerError(
                 f"MCP server '{server}' failed during a call to {tool}: {_describe(exc)}" + self._stderr_tail(server),
-                hint="fix the server, then: aixgo resume RUN_ID",
+                hint="fix the server, then:",
+                next_step=resume_step(),
             ) from None
         return McpResult(result_text(result), bool(result.is_error))
 
@@ -305,9 +310,9 @@ def _start_hint(config: McpServerConfig) -> str:
     if config.transport == "stdio":
         return (
             f"check that `{config.command}` is installed and starts an MCP server over stdio (run it yourself "
-            "to see); then: aixgo resume RUN_ID"
+            "to see); then:"
         )
-    return f"check that an MCP server answers at {config.url}; then: aixgo resume RUN_ID"
+    return f"check that an MCP server answers at {config.url}; then:"
 
 
 def stdio_server_cwd(base_dir: Path, cwd: str | None) -> str:

@@ -49,3 +49,16 @@ def test_workflow_files_and_commands_complete(aixgo: RunCli, monkeypatch: pytest
     assert bash_complete(aixgo, monkeypatch, "aixgo run flows/") == ["flows/sub/", "flows/triage.yaml"]
     assert bash_complete(aixgo, monkeypatch, "aixgo graph fl") == ["flows/"]
     assert "migrate" in bash_complete(aixgo, monkeypatch, "aixgo mi")
+
+
+def test_run_ids_carry_their_workflow_and_status_as_help(
+    aixgo: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    db = tmp_path / "home" / "runs.db"
+    db.parent.mkdir(parents=True)
+    run_id = seed_run(db, "alpha", [], status="failed")
+    monkeypatch.setenv("_AIXGO_COMPLETE", "complete_zsh")
+    monkeypatch.setenv("_TYPER_COMPLETE_ARGS", "aixgo resume ")
+    result = aixgo()
+    assert result.code == 0, result.err
+    assert run_id in result.out and "alpha failed" in result.out

@@ -138,3 +138,24 @@ def test_workflow_names_come_from_the_file_or_its_folder() -> None:
     assert workflow_name_for("examples/rag-agent/config-openai.yaml") == "config-openai"
     assert workflow_name_for("config/agents.yaml") == "agents"
     assert workflow_name_for("2024 plan.yaml") == "workflow-2024-plan"
+
+
+def test_an_edge_spelled_on_one_side_gets_the_other_side_with_a_note(aixgo: RunCli, tmp_path: Path) -> None:
+    go = tmp_path / "edges.yaml"
+    go.write_text(
+        "agents:\n"
+        "  - {name: a, role: producer, outputs: [{target: b}]}\n"
+        "  - {name: b, role: react, model: gpt-4o, inputs: [{source: x}], outputs: [{target: c}]}\n"
+        "  - {name: c, role: logger, inputs: [{source: b}, {source: a}]}\n"
+        "  - {name: x, role: producer, outputs: [{target: c}]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "new.yaml"
+    result = aixgo("migrate", str(go), "-o", str(out))
+    data = yaml.safe_load(out.read_text())
+    agents = {agent["name"]: agent for agent in data["agents"]}
+    assert agents["b"]["inputs"] == [{"source": "x"}, {"source": "a"}]  # a sends to b: b reads from a
+    assert agents["a"]["outputs"] == [{"target": "b"}, {"target": "c"}]  # c reads from a: a sends to c
+    assert agents["x"]["outputs"] == [{"target": "c"}, {"target": "b"}]  # b reads from x
+    assert "agent 'b': added 'a' to its inputs, which sends to it" in result.err
+    assert "agent 'a': added 'c' to its outputs, which that agent reads from" in result.err

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 from tests.engine.engine_helpers import Harness, tool_call
+from tests.support.hints import hint_of
 from tests.tools.conftest import SERVER, HttpMcp, command_line, descendants
 
 from aixgo_cli.config.model import load_workflow
 from aixgo_cli.engine.runner import RunOutcome, RunParams
 from aixgo_cli.engine.units import definition_with_tools
+from aixgo_cli.errors import resume_step
 from aixgo_cli.events import InjectionDetected
 from aixgo_cli.testing.fake_client import ScriptedClient
 from aixgo_cli.tools.base import Tool
@@ -111,7 +113,8 @@ def test_a_wrong_token_is_a_clear_start_failure(
     assert outcome.error is not None and outcome.error.exit_code == 1
     assert "MCP server 't' could not start" in outcome.error.message
     assert "wrong-token-value" not in outcome.error.message
-    assert outcome.error.hint is not None and f"aixgo resume {outcome.run_id}" in outcome.error.hint
+    assert outcome.error.next_step == resume_step(outcome.run_id)  # data, which the CLI renders
+    assert hint_of(outcome.error).endswith(f"; then: aixgo resume {outcome.run_id}")
 
 
 def test_arguments_are_validated_before_the_call_and_errors_reach_the_model(mem: Harness) -> None:
@@ -163,7 +166,9 @@ def test_a_server_that_crashes_mid_run_fails_the_run_and_the_run_can_resume(mem:
     assert outcome.status == "failed"
     assert outcome.error is not None and outcome.error.exit_code == 1
     assert "MCP server 't'" in outcome.error.message and "crash" in outcome.error.message
-    assert outcome.error.hint is not None and "aixgo resume" in outcome.error.hint
+    assert outcome.error.next_step == resume_step(outcome.run_id)
+    assert "RUN_ID" not in (outcome.error.hint or "") and "aixgo resume" not in (outcome.error.hint or "")
+    assert hint_of(outcome.error) == f"fix the server, then: aixgo resume {outcome.run_id}"
 
 
 def test_a_server_that_hangs_is_cut_off_by_its_timeout(mem: Harness) -> None:
