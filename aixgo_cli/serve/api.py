@@ -239,11 +239,13 @@ class Api:
         """The run's journaled events, then new ones as they are written, until the run stops."""
         journal = self.runs.journal
         while True:
+            # Whether the run had stopped is read before its events, so its last events are always sent.
+            run = await asyncio.to_thread(journal.get_run, run_id)
+            stopped = run is None or (run.status != "running" and self.runs.active(run_id) is None)
             for event in await asyncio.to_thread(journal.list_events, run_id, after_seq=after):
                 after = event.seq
                 yield f"id: {event.seq}\nevent: {event.kind}\ndata: {redact(event.payload_json)}\n\n"
-            run = await asyncio.to_thread(journal.get_run, run_id)
-            if run is None or (run.status != "running" and self.runs.active(run_id) is None):
+            if stopped:
                 yield f"event: end\ndata: {json.dumps({'status': run.status if run else 'gone'})}\n\n"
                 return
             if await request.is_disconnected():

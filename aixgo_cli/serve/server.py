@@ -4,6 +4,7 @@ runs a killed server left in flight, and run uvicorn (with our own TLS context) 
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -137,45 +138,58 @@ def serve(options: ServeOptions, page_routes: Sequence[Any] = ()) -> int:
 
     workflows = load_served(workflow_files(options.paths))
     ssl_context = options.tls.context() if options.tls is not None else None
-    keys = keys_store()
-    if not options.insecure_no_auth and not keys.load() and options.oidc is None:
+    if not options.insecure_no_auth and options.oidc is None and not keys_store().load():
+        if not is_loopback(options.host):
+            raise UserError(
+                f"no API key exists, so nobody could use a server on {options.host}",
+                hint="create one first (aixgo serve keys create NAME --role runner), or pass --insecure-no-auth "
+                "to serve with no authentication at all",
+            )
         sys.stderr.write("aixgo: no API keys yet: create one with `aixgo serve keys create NAME --role runner`\n")
+    sock = _listening_socket(options.host, options.port)
+    port = sock.getsockname()[1]
     with open_journal(options.db) as journal:
         parts = build_parts(options, workflows, journal)
 
         def on_ready() -> None:
-            resumed = parts.runs.resume_in_flight(_not_resumed)
-            for handle in resumed:
+            for handle in parts.runs.resume_in_flight(_not_resumed):
                 sys.stderr.write(f"aixgo: resuming run {handle.run_id} (in flight when the server stopped)\n")
             scheme = "https" if ssl_context is not None else "http"
             sys.stderr.write(
-                f"aixgo: serving {len(workflows)} workflow(s) at {scheme}://{options.host}:{options.port} "
+                f"aixgo: serving {len(workflows)} workflow(s) at {scheme}://{options.host}:{port} "
                 f"(MCP at /mcp, API at /api/v1)\n"
             )
             sys.stderr.flush()
 
         parts.on_ready = on_ready
-        app = create_app(parts, page_routes)
         config = uvicorn.Config(
-            app,
-            host=options.host,
-            port=options.port,
+            create_app(parts, page_routes),
             log_level="warning",
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=5,
             ssl_context_factory=(lambda config, default: ssl_context) if ssl_context is not None else None,
         )
-        try:
-            uvicorn.Server(config).run()
-        except AixgoError:
-            raise
-        except OSError as exc:
-            raise UserError(
-                f"cannot listen on {options.host}:{options.port}: {exc.strerror}", hint="pick another --port"
-            ) from None
+        uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
 def _not_resumed(run_id: str, exc: AixgoError) -> None:
     sys.stderr.write(f"aixgo: run {run_id} not resumed: {redact(exc.message)}\n")
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything starts: a taken port is a clear error, and --port 0
+    picks a free one (printed in the start-up line)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(
+            f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port, or --host"
+        ) from None
+    sock.listen(2048)
+    return sock
