@@ -25,10 +25,10 @@ pytestmark = pytest.mark.slow
 
 
 async def _use_tools(url: str, key: str | None, verify: Any = True) -> dict[str, Any]:
-    progress: list[tuple[float, str | None]] = []
+    notes: list[tuple[float, str | None]] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append((value, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        notes.append((progress, message))
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     async with (
@@ -41,7 +41,7 @@ async def _use_tools(url: str, key: str | None, verify: Any = True) -> dict[str,
         result = None
         if any(t.name == "two" for t in tools.tools):
             result = await session.call_tool("two", {"input": "via mcp"}, progress_callback=on_progress)
-        return {"tools": {t.name: t for t in tools.tools}, "result": result, "progress": progress}
+        return {"tools": {t.name: t for t in tools.tools}, "result": result, "progress": notes}
 
 
 def use_tools(url: str, key: str | None, verify: Any = True) -> dict[str, Any]:
