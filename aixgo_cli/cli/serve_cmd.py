@@ -118,8 +118,7 @@ def keys_create(
     expires: str | None = typer.Option(None, "--expires", metavar="DURATION", help="Valid for this long (e.g. 30d)."),
 ) -> int:
     """Create a key and print it once on stdout; only its hash is stored."""
-    from aixgo_cli.config.durations import parse_duration
-    from aixgo_cli.serve.keys import ROLES
+    from aixgo_cli.serve.keys import ROLES, expiry_seconds
     from aixgo_cli.serve.server import keys_store
 
     if role not in ROLES:
@@ -127,7 +126,7 @@ def keys_create(
 
         raise UserError(f"--role {role}: not a role", hint="use one of: " + ", ".join(ROLES))
     allowed = [w.strip() for w in workflows.split(",") if w.strip()] if workflows is not None else None
-    expires_s = parse_duration(expires, "--expires") if expires is not None else None
+    expires_s = expiry_seconds(expires) if expires is not None else None
     token = keys_store().create(name, role, workflows=allowed, expires_in_s=expires_s)
     sys.stdout.write(token + "\n")
     sys.stderr.write(f"aixgo: key {name!r} ({role}) created; it is shown only this once\n")

@@ -67,6 +67,17 @@ class StoredKey:
         return "active"
 
 
+EXPIRY_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def expiry_seconds(text: str) -> float:
+    """`--expires`: a whole number of minutes, hours, days or weeks (`90m`, `12h`, `30d`, `2w`)."""
+    number, unit = text[:-1].strip(), text[-1:].lower()
+    if unit in EXPIRY_UNITS and number.isdigit() and int(number) > 0:
+        return float(int(number) * EXPIRY_UNITS[unit])
+    raise UserError(f"--expires {text}: not a duration", hint="for example: --expires 30d (or 12h, 90m, 2w)")
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
