@@ -19,6 +19,8 @@ class Certs:
     cert: Path
     key: Path
     not_after: datetime.datetime
+    client_cert: Path
+    client_key: Path
 
 
 def _name(common: str) -> x509.Name:
@@ -52,10 +54,32 @@ def make_certs(directory: Path, days: int = 30) -> Certs:
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    paths = Certs(directory / "ca.pem", directory / "server.pem", directory / "server.key", not_after)
-    paths.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths.key.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    client_key = ec.generate_private_key(ec.SECP256R1())
+    client = (
+        x509.CertificateBuilder()
+        .subject_name(_name("a client"))
+        .issuer_name(ca.subject)
+        .public_key(client_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .sign(ca_key, hashes.SHA256())
     )
+    paths = Certs(
+        directory / "ca.pem",
+        directory / "server.pem",
+        directory / "server.key",
+        not_after,
+        directory / "client.pem",
+        directory / "client.key",
+    )
+    paths.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    pairs = ((cert, key, paths.cert, paths.key), (client, client_key, paths.client_cert, paths.client_key))
+    for certificate, private, cert_path, key_path in pairs:
+        cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(
+            private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return paths
