@@ -280,8 +280,8 @@ class Api:
 
     async def _answer_for(self, handle: RunHandle, wait: float) -> Response:
         if await finished_within(handle, wait):
-            if handle.error is not None and handle.run_id is None:
-                raise handle.error
+            if handle.error is not None and handle.outcome is None:
+                raise handle.error  # refused before it ran: not waiting for an answer, another driver, ...
             record = self.runs.journal.get_run(handle.run_id or "")
             if record is not None:
                 return _ok(run_json(record) | {"exit_code": handle.exit_code})

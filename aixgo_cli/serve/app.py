@@ -22,12 +22,15 @@ from aixgo_cli.serve.limits import RateLimiter
 from aixgo_cli.serve.mcp_tools import McpTools
 from aixgo_cli.serve.metrics import Metrics
 from aixgo_cli.serve.openapi import openapi_document
-from aixgo_cli.serve.runs import ServedRuns
+from aixgo_cli.serve.runs import Busy, ServedRuns
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import BaseRoute
+
+
+BUSY_RETRY_AFTER_S = "1"  # no run slot free: runs end at their own pace, so ask again soon
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,10 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _aixgo_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AixgoError)
-    return _json(error_json(exc), status_for(exc))
+    response = _json(error_json(exc), status_for(exc))
+    if isinstance(exc, Busy):
+        response.headers["retry-after"] = BUSY_RETRY_AFTER_S
+    return response
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:

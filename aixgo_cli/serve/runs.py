@@ -184,6 +184,7 @@ class ServedRuns:
     ) -> None:
         refused = self.slots.acquire(principal.name)
         if refused is not None:
+            self.metrics.refused("busy")
             raise Busy(refused, hint="retry when a run has finished")
         thread = threading.Thread(
             target=self._drive,

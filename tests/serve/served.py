@@ -4,13 +4,13 @@ and plain HTTP helpers (urllib) that return status, headers and body."""
 from __future__ import annotations
 
 import json
-import os
+import queue
 import re
-import selectors
 import signal
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -43,6 +43,7 @@ class Served:
     context: ssl.SSLContext | None = None
     stderr_lines: list[str] = field(default_factory=list)
     seen: list[bytes] = field(default_factory=list)  # every body this helper received
+    drain: threading.Thread | None = None  # reads stderr into stderr_lines until the server exits
 
     def request(
         self,
@@ -79,13 +80,20 @@ class Served:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=15)
-        rest = self.process.stderr.read() if self.process.stderr else ""
-        self.stderr_lines.append(rest)
+        if self.drain is not None:
+            self.drain.join(timeout=15)
         return "".join(self.stderr_lines)
 
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(timeout=15)
+
+
+def _drain(stream: Any, lines: list[str], arrived: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.append(line)
+        arrived.put(line)
+    arrived.put(None)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -111,28 +119,25 @@ def start_server(cli: Cli, *args: str, context: ssl.SSLContext | None = None, ti
         text=True,
     )
     lines: list[str] = []
+    arrived: queue.Queue[str | None] = queue.Queue()
     assert process.stderr is not None
-    os.set_blocking(process.stderr.fileno(), True)
-    selector = selectors.DefaultSelector()
-    selector.register(process.stderr, selectors.EVENT_READ)
+    drain = threading.Thread(target=_drain, args=(process.stderr, lines, arrived), daemon=True)
+    drain.start()  # reads every line, before and after start-up: a full pipe must never block the server
     deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            line = process.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            found = READY.search(line)
-            if found:
-                served = Served(process, f"{found.group(1)}://127.0.0.1:{found.group(2)}", cli, context, lines)
-                return served
-    finally:
-        selector.close()
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            line = arrived.get(timeout=remaining)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        found = READY.search(line)
+        if found:
+            return Served(process, f"{found.group(1)}://127.0.0.1:{found.group(2)}", cli, context, lines, drain=drain)
     process.kill()
-    rest = process.communicate(timeout=15)[1]
-    raise AssertionError("the server did not start:\n" + "".join(lines) + rest)
+    process.wait(timeout=15)
+    drain.join(timeout=15)
+    raise AssertionError("the server did not start:\n" + "".join(lines))
 
 
 def workflow(cli: Cli, name: str, service: str, *, steps: int = 1, extra: str = "") -> Path:

@@ -123,6 +123,8 @@ def test_a_paused_run_is_resumed(served: Served, keys: dict[str, str], stub: Stu
     assert (paused.json()["status"], paused.json()["exit_code"]) == ("paused", 4)
     run_id = paused.json()["run_id"]
     assert served.request("GET", f"/api/v1/runs/{run_id}/result", key=key).status == 409
+    not_waiting = served.request("POST", f"/api/v1/runs/{run_id}/answer", key=key, body={"answer": "yes", "wait": 60})
+    assert not_waiting.status == 400 and "not waiting" in not_waiting.json()["error"]
     resumed = served.request("POST", f"/api/v1/runs/{run_id}/resume", key=key, body={"max_steps": 5, "wait": 60})
     assert resumed.json()["status"] == "completed"
     assert len([r for r in stub.stats()["requests"] if r["last_user"] == "Step 0: p"]) == 1  # not sent again

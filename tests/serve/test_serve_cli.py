@@ -79,3 +79,22 @@ def test_the_rate_limit_answers_429_with_retry_after(cli: Cli, stub: StubModelSe
     assert refused.status == 429 and int(refused.headers["retry-after"]) >= 1
     assert other.status == 200  # each key has its own bucket
     assert "aixgo_rate_limited_total 3" in metrics or "aixgo_rate_limited_total 2" in metrics
+
+
+def test_runs_in_progress_per_key_are_limited(cli: Cli, stub: StubModelServer) -> None:
+    workflow(cli, "good", stub_service(stub))
+    key = make_key(cli, "ci", "runner")
+    server = start_server(cli, str(cli.workdir), "--runs-per-key", "1")
+    try:
+        stub.set_latency(2.0)
+        first = server.request("POST", "/api/v1/workflows/good/runs", key=key, body={"input": "one"})
+        second = server.request("POST", "/api/v1/workflows/good/runs", key=key, body={"input": "two"})
+        other = server.request("POST", "/api/v1/workflows/good/runs", key=make_key(cli, "b", "runner"), body={})
+        stub.set_latency(0.0)
+        server.request("GET", f"/api/v1/runs/{first.json()['run_id']}/events", key=key)  # returns when it ends
+        finished = server.request("POST", "/api/v1/workflows/good/runs", key=key, body={"input": "three", "wait": 60})
+    finally:
+        server.stop()
+    assert first.status == 202 and other.status == 202
+    assert second.status == 429 and second.headers["retry-after"] == "1" and "in progress" in second.json()["error"]
+    assert finished.json()["status"] == "completed"
