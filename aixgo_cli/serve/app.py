@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from aixgo_cli.errors import AixgoError
 from aixgo_cli.secrets.redaction import redact
-from aixgo_cli.serve.api import Api, ApiError, error_json, status_for
+from aixgo_cli.serve.api import Api
+from aixgo_cli.serve.api_json import ApiError, error_json, status_for
 from aixgo_cli.serve.auth import Authenticator
 from aixgo_cli.serve.gate import BodyTooLarge, Gate
 from aixgo_cli.serve.keys import Principal
