@@ -169,7 +169,7 @@ class Api:
     async def cancel(self, request: Request) -> Response:
         run = self._run(request)
         self._require_run(request, principal_of(request.scope), run.workflow_name)
-        if not self.runs.cancel(run.run_id):
+        if not self.runs.cancel(run.run_id, by=principal_of(request.scope).name):
             raise ApiError(409, f"run {run.run_id} is not in progress on this server", f"its status: {run.status}")
         return _ok({"run_id": run.run_id, "cancelling": True}, 202)
 

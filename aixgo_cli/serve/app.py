@@ -6,6 +6,7 @@ least the viewer role) and exposes `verify_key` on `app.state` for the page's lo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
 
+SHUTDOWN_GRACE_S = 10.0  # how long runs get to record their interruption when the server stops
 BUSY_RETRY_AFTER_S = "1"  # no run slot free: runs end at their own pace, so ask again soon
 
 
@@ -80,7 +82,11 @@ def create_app(parts: ServerParts, page_routes: Sequence[BaseRoute] = ()) -> Any
             ready["ok"] = True
             if parts.on_ready is not None:
                 parts.on_ready()
-            yield
+            try:
+                yield
+            finally:
+                ready["ok"] = False
+                await asyncio.to_thread(parts.runs.stop_all, SHUTDOWN_GRACE_S)
 
     async def healthz(request: Request) -> Response:
         return _json({"status": "ok"})

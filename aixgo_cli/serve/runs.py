@@ -1,9 +1,10 @@
 """Served runs: each one an ordinary journaled run, driven by the same run session as `aixgo run`, on its
 own worker thread so the server's event loop never waits for a model.
 
-A run started here gets a `served` event in its journal; when the server starts again after being
-killed, every served run still marked `running` whose driver is gone is resumed, with the journal as the
-memo (no completed call is sent again).
+A run started here gets a `served` event in its journal. When the server stops, it interrupts the runs in
+progress; when it starts again, it resumes every served run left `interrupted` that way, or still marked
+`running` because the server was killed, with the journal as the memo (no completed call is sent
+again). A run a client cancelled carries a `cancelled` event and is left alone.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from aixgo_cli.store.protocol import Journal
 from aixgo_cli.wiring import RunServices, RunSession, run_exit_code
 
 SERVED_EVENT = "served"
+CANCELLED_EVENT = "cancelled"
 
 
 class Busy(AixgoError):
@@ -144,25 +146,50 @@ class ServedRuns:
         )
         return handle
 
-    def cancel(self, run_id: str) -> bool:
+    def cancel(self, run_id: str, *, by: str) -> bool:
+        """Stop a run in progress here (it ends `interrupted`, resumable by hand); journaled as `cancelled`
+        so a restarted server does not resume it."""
         handle = self.active(run_id)
         if handle is None:
             return False
+        self.journal.append_event(run_id, CANCELLED_EVENT, json.dumps({"v": 1, "kind": CANCELLED_EVENT, "by": by}))
+        self._interrupt(handle)
+        return True
+
+    def stop_all(self, timeout_s: float) -> None:
+        """On shutdown: interrupt every run in progress and give them `timeout_s` to record it; a restarted
+        server resumes them."""
+        with self._lock:
+            handles = list(self._active.values())
+        for handle in handles:
+            self._interrupt(handle)
+        deadline = time.monotonic() + timeout_s
+        for handle in handles:
+            handle.done.wait(max(0.0, deadline - time.monotonic()))
+
+    def _interrupt(self, handle: RunHandle) -> None:
         handle.cancel.set()
         current = handle.runner.current if handle.runner is not None else None
         if current is not None:
             current.cancelled.set()  # the run stops at its next step or model call, as on Ctrl-C
-        return True
 
     def resume_in_flight(self, on_error: Callable[[str, AixgoError], None]) -> list[RunHandle]:
-        """Resume the served runs a killed server left `running` (their driver gone)."""
+        """Resume the served runs a stopped server left behind: `running` with their driver gone (killed), or
+        `interrupted` by the server's shutdown (not cancelled by a client)."""
         handles = []
-        for run in self.journal.list_runs(limit=10_000, status="running"):
+        left = [*self.journal.list_runs(limit=10_000, status="running")]
+        left += self.journal.list_runs(limit=10_000, status="interrupted")
+        for run in left:
             lease = self.journal.get_lease(run.run_id)
             if lease is not None and not holder_gone(lease.owner) and lease.expires_at > time.time():
-                continue
-            served = [e for e in self.journal.list_events(run.run_id) if e.kind == SERVED_EVENT]
-            if not served:
+                continue  # another process drives it
+            events = [
+                e
+                for e in self.journal.list_events(run.run_id)
+                if e.kind in (SERVED_EVENT, CANCELLED_EVENT, "run_started")
+            ]
+            served = [e for e in events if e.kind == SERVED_EVENT]
+            if not served or events[-1].kind == CANCELLED_EVENT:
                 continue
             who = json.loads(served[0].payload_json).get("by", "server")
             try:

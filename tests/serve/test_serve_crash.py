@@ -45,3 +45,40 @@ def test_a_killed_server_resumes_its_runs_without_repeating_completed_calls(cli:
     prompts = [r["last_user"] for r in stub.stats()["requests"]]
     assert prompts.count("Step 0: k") == 1  # completed before the kill: never sent again
     assert prompts.count("Step 1: stub: Step 0: k") == 2  # in flight at the kill: sent again, as it never completed
+
+
+def test_a_stopped_server_interrupts_its_runs_and_resumes_them_at_the_next_start(
+    cli: Cli, stub: StubModelServer
+) -> None:
+    workflow(cli, "three", stub_service(stub), steps=3)
+    key = make_key(cli, "runner", "runner")
+    server = start_server(cli, str(cli.workdir))
+    try:
+        stub.set_latency(3.0)
+        cancelled = server.request("POST", "/api/v1/workflows/three/runs", key=key, body={"input": "c"}).json()[
+            "run_id"
+        ]
+        run_id = server.request("POST", "/api/v1/workflows/three/runs", key=key, body={"input": "s"}).json()["run_id"]
+        deadline = time.monotonic() + 60
+        while not {"Step 0: c", "Step 0: s"} <= {r["last_user"] for r in stub.stats()["requests"]}:
+            assert time.monotonic() < deadline, "the runs never started their first step"
+            time.sleep(0.02)
+        assert server.request("POST", f"/api/v1/runs/{cancelled}/cancel", key=key).status == 202
+        server.request("GET", f"/api/v1/runs/{cancelled}/events", key=key)  # returns once it has stopped
+    finally:
+        server.stop()  # SIGTERM: the run still in progress is interrupted and records it
+    statuses = {r["run_id"]: r["status"] for r in cli.runs()}
+    assert statuses[run_id] == "interrupted" and statuses[cancelled] == "interrupted"
+    stub.set_latency(0.0)
+    again = start_server(cli, str(cli.workdir))
+    try:
+        done = again.request("GET", f"/api/v1/runs/{run_id}/events", key=key).body.decode()  # returns at its end
+        run = again.request("GET", f"/api/v1/runs/{run_id}", key=key).json()
+        still = again.request("GET", f"/api/v1/runs/{cancelled}", key=key).json()
+    finally:
+        stderr = again.stop()
+    assert run["status"] == "completed" and "event: end" in done
+    assert still["status"] == "interrupted"  # cancelled by a client: left alone
+    assert f"resuming run {run_id}" in stderr and cancelled not in stderr
+    prompts = [r["last_user"] for r in stub.stats()["requests"]]
+    assert prompts.count("Step 0: s") == 1  # completed before the stop: never sent again
