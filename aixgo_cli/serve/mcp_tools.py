@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aixgo_cli.agents.base import as_text
@@ -37,9 +37,9 @@ def input_schema(workflow: Workflow) -> dict[str, Any]:
         if spec.get("description"):
             prop["description"] = str(spec["description"])
         if spec.get("enum") is not None:
-            prop["enum"] = list(spec["enum"])
+            prop["enum"] = plain(spec["enum"])
         if "default" in spec:
-            prop["default"] = spec["default"]
+            prop["default"] = plain(spec["default"])
         elif spec.get("required"):
             required.append(name)
         properties[name] = prop
@@ -55,11 +55,20 @@ def output_schema(workflow: Workflow) -> dict[str, Any] | None:
     last = [a for a in workflow.agents.values() if a.name not in upstream]
     if len(last) != 1:
         return None
-    raw_agents = [a for a in workflow.raw.get("agents", []) if isinstance(a, dict) and a.get("name") == last[0].name]
+    raw_agents = [a for a in workflow.raw.get("agents", []) if isinstance(a, Mapping) and a.get("name") == last[0].name]
     schema = ((raw_agents[0].get("structured_output") or {}).get("schema")) if raw_agents else None
-    if isinstance(schema, dict) and schema.get("type") == "object":
-        return dict(schema)
+    if isinstance(schema, Mapping) and schema.get("type") == "object":
+        return plain(schema)  # type: ignore[no-any-return]
     return None
+
+
+def plain(value: Any) -> Any:
+    """A loaded workflow's read-only mappings and tuples as the dicts and lists JSON (and the SDK) expect."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 class McpTools:

@@ -128,3 +128,28 @@ def test_the_openapi_document_is_3_1_and_every_reference_resolves() -> None:
             assert operation["responses"], path
             for parameter in operation.get("parameters", []):
                 assert parameter["in"] != "path" or "{" + parameter["name"] + "}" in path
+
+
+def test_a_tool_schema_comes_from_the_declared_inputs_and_the_result_agents_schema(tmp_path: Path) -> None:
+    from aixgo_cli.config.model import load_workflow
+    from aixgo_cli.serve.mcp_tools import input_schema, output_schema
+
+    path = tmp_path / "typed.yaml"
+    path.write_text(
+        "version: 1\nname: typed\n"
+        "inputs:\n  count: {type: integer, required: true, description: How many.}\n"
+        "  tone: {type: string, enum: [calm, loud], default: calm}\n"
+        "model_services:\n  - name: m\n    provider: openai_compatible\n    model: x\n"
+        "    api_base: http://127.0.0.1:9/v1\n    api_key_secret: K\n"
+        "agents:\n  - name: first\n    role: react\n    model: m\n    prompt: '{{ input }}'\n"
+        "  - name: last\n    role: react\n    model: m\n    inputs: [first]\n    prompt: '{{ input }}'\n"
+        "    structured_output:\n      schema: {type: object, properties: {n: {type: integer}}, required: [n]}\n"
+    )
+    workflow = load_workflow(path)
+    schema = input_schema(workflow)
+    assert schema["required"] == ["count"] and schema["additionalProperties"] is False
+    assert schema["properties"]["count"] == {"type": "integer", "description": "How many."}
+    assert schema["properties"]["tone"] == {"type": "string", "enum": ["calm", "loud"], "default": "calm"}
+    assert schema["properties"]["input"]["type"] == "string"
+    expected = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    assert output_schema(workflow) == expected and json.dumps(output_schema(workflow)) == json.dumps(expected)
