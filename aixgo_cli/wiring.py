@@ -4,12 +4,14 @@ sources) and hands them to the engine, which sees only protocols."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aixgo_cli.agents.registry import calls_model
 from aixgo_cli.config.model import Workflow
-from aixgo_cli.errors import ConfigurationError, UserError
+from aixgo_cli.errors import ConfigurationError, ExitCode, RunError, UserError, exit_code_for
 from aixgo_cli.paths import data_home, default_db_path
 from aixgo_cli.providers.litellm_client import warm_up
 from aixgo_cli.providers.model_ref import ModelResolver
@@ -28,7 +30,12 @@ from aixgo_cli.tools.mcp_source import McpTools, server_secret_names
 from aixgo_cli.tools.sources import SourceFactory, ToolSources, WorkflowTools, run_tool_context
 
 if TYPE_CHECKING:  # the knowledge package is imported only by runs that use an index
+    from aixgo_cli.agents.output import OutputSink
+    from aixgo_cli.engine.runner import Runner, RunOutcome
+    from aixgo_cli.events import Event
+    from aixgo_cli.knowledge.build import BuildReport
     from aixgo_cli.knowledge.service import KnowledgeService
+    from aixgo_cli.store.protocol import Journal
 
 CASSETTE_SUFFIX = ".cassette.jsonl"
 
@@ -243,3 +250,101 @@ def build_knowledge(
     secrets.require_all(sorted({n for m in models if (n := resolver.resolve(m).api_key_secret_name)}))
     client = build_embedding_client(secrets.resolve, workflow.model_services.values())
     return KnowledgeService(workflow, RecordingEmbeddingClient(client, record) if record is not None else client)
+
+
+@dataclass
+class RunSession:
+    """One run's parts, built the same way for `run`, `resume` and `serve`: the model client (secrets
+    resolved, exit 3 before any request), the tools' secrets checked, the knowledge indexes brought up to
+    date, and the runner over a journal with the run's tool sources and audit log."""
+
+    workflow: Workflow
+    services: RunServices
+    client: LLMClient
+    replayed: Path | None  # the cassette the model calls are answered from, if any
+    knowledge: KnowledgeService | None
+
+    @classmethod
+    def prepare(
+        cls,
+        services: RunServices,
+        *,
+        replay: Path | None = None,
+        record: Path | None = None,
+        on_auto_replay: Callable[[list[str], Path], None] | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        on_knowledge: Callable[[BuildReport], None] | None = None,
+        loading: AbstractContextManager[object] | None = None,
+    ) -> RunSession:
+        """`loading` wraps the slow part (importing LiteLLM) so a front end can show that it is busy."""
+        workflow = services.workflow
+        with loading if loading is not None else nullcontext():
+            client, replayed = build_model_client(
+                workflow,
+                replay=replay,
+                record=record,
+                on_auto_replay=on_auto_replay,
+                secrets=services.secrets,
+                on_retry=on_retry,
+            )
+        services.check_tool_secrets()
+        knowledge = prepared_knowledge(workflow, replay=replayed, record=record, on_report=on_knowledge)
+        return cls(workflow, services, client, replayed, knowledge)
+
+    def runner(
+        self,
+        journal: Journal,
+        emit: Callable[[Event], None],
+        *,
+        announce: Callable[[str], None] | None = None,
+        stdin_reader: Callable[[], str] | None = None,
+        stream: bool = False,
+        output: OutputSink | None = None,
+        rerun_interrupted_tools: bool = False,
+    ) -> Runner:
+        from aixgo_cli.engine.runner import Runner
+
+        runner = Runner(
+            journal,
+            self.client,
+            emit,
+            stdin_reader=stdin_reader,
+            stream=stream,
+            rerun_interrupted_tools=rerun_interrupted_tools,
+            output=output,
+            tool_sources=self.services.tool_sources,
+            audit=self.services.audit_for,
+            knowledge=self.knowledge,
+        )
+        runner.announced = announce
+        return runner
+
+
+def run_exit_code(outcome: RunOutcome) -> ExitCode:
+    """How a run ended, as the exit code every front end reports (the CLI exits with it; serve sends it)."""
+    return exit_code_for(outcome.status, outcome.error)
+
+
+def prepared_knowledge(
+    workflow: Workflow,
+    *,
+    replay: Path | None,
+    record: Path | None,
+    on_report: Callable[[BuildReport], None] | None = None,
+) -> KnowledgeService | None:
+    """The workflow's knowledge indexes, brought up to date (or refused: `on_stale: refuse`) before the run."""
+    from aixgo_cli.providers.errors import ProviderError
+
+    knowledge = build_knowledge(workflow, replay=replay, record=record)
+    if knowledge is not None:
+        try:
+            reports = knowledge.prepare()
+        except ProviderError as exc:  # no run exists yet: there is nothing to resume
+            raise RunError(
+                f"building the knowledge index failed: {exc.message}",
+                hint=f"what was embedded is kept; continue with: aixgo index build {workflow.path or 'WORKFLOW'}",
+            ) from None
+        for report in reports:
+            if on_report is not None:
+                on_report(report)
+    return knowledge

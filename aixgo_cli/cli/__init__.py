@@ -79,7 +79,7 @@ def _register() -> None:
 
 
 def _register_operator_commands() -> None:
-    from aixgo_cli.cli import completion, doctor_cmd, graph_cmd, init_cmd, migrate_cmd, models_cmd
+    from aixgo_cli.cli import completion, doctor_cmd, graph_cmd, init_cmd, migrate_cmd, models_cmd, serve_cmd
 
     app.command("migrate", help=migrate_cmd.HELP)(migrate_cmd.migrate)
     app.command("graph", help=graph_cmd.HELP)(graph_cmd.graph)
@@ -87,6 +87,7 @@ def _register_operator_commands() -> None:
     app.command("models", help=models_cmd.HELP)(models_cmd.models)
     app.command("init", help=init_cmd.HELP)(init_cmd.init)
     app.command("completion", help=completion.HELP)(completion.completion)
+    app.add_typer(serve_cmd.app, name="serve")
 
 
 _register()

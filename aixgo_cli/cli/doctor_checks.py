@@ -224,3 +224,26 @@ def _probe(base: str, label: str, secret_name: str | None) -> Check:
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         return Check(name, "fail", f"{base} is not reachable: {reason}", "check api_base and that the server runs")
+
+
+CERT_WARN_DAYS = 14
+
+
+def certificate_check(cert: Path) -> Check:
+    """When `aixgo serve`'s TLS certificate expires: a warning within two weeks, a failure once past."""
+    import time
+
+    from aixgo_cli.errors import UserError
+    from aixgo_cli.serve.tls import certificate_expiry
+
+    try:
+        expires = certificate_expiry(cert)
+    except UserError as error:
+        return Check("tls certificate", "fail", error.message, error.hint)
+    days = (expires - time.time()) / 86400
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires))
+    if days <= 0:
+        return Check("tls certificate", "fail", f"{cert} expired on {when}", "renew it, then restart aixgo serve")
+    if days < CERT_WARN_DAYS:
+        return Check("tls certificate", "warn", f"{cert} expires on {when} (in {days:.0f} days)", "renew it soon")
+    return Check("tls certificate", "ok", f"{cert} expires on {when} (in {days:.0f} days)")

@@ -25,6 +25,9 @@ def doctor(
     ),
     json_out: bool = typer.Option(False, "--json", help="One JSON object: {ok, checks: [...]}."),
     db: Path | None = typer.Option(None, "--db", help="Journal database (default: under AIXGO_HOME)."),
+    tls_cert: Path | None = typer.Option(
+        None, "--tls-cert", metavar="FILE", help="A certificate for `aixgo serve`: show when it expires."
+    ),
 ) -> int:
     from aixgo_cli.cli import doctor_checks as checks
     from aixgo_cli.render.style import Style, color_enabled
@@ -32,6 +35,8 @@ def doctor(
     results = [*checks.versions(), checks.keyring_check(), checks.journal_check(db)]
     for workflow in workflows or []:
         results.extend(checks.workflow_checks(workflow, check_providers))
+    if tls_cert is not None:
+        results.append(checks.certificate_check(tls_cert))
     if check_providers and not workflows:
         results.append(
             checks.Check(

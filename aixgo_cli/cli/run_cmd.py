@@ -10,11 +10,9 @@ import typer
 from aixgo_cli.cli.progress_option import progress_option
 
 if TYPE_CHECKING:  # imported inside the commands: --help must not load the engine
-    from aixgo_cli.config.model import Workflow
     from aixgo_cli.engine.runner import Runner
-    from aixgo_cli.knowledge.service import KnowledgeService
-    from aixgo_cli.providers.protocol import LLMClient
-    from aixgo_cli.wiring import RunServices
+    from aixgo_cli.knowledge.build import BuildReport
+    from aixgo_cli.wiring import RunServices, RunSession
 
 RUN_HELP = (
     "Validate WORKFLOW, resolve its secrets, and run it to completion or a pause.\n"
@@ -69,7 +67,7 @@ def run(
     from aixgo_cli.config.model import load_workflow
     from aixgo_cli.engine.capabilities import check_runnable
     from aixgo_cli.engine.inputs import resolve_variables
-    from aixgo_cli.engine.runner import Runner, RunParams
+    from aixgo_cli.engine.runner import RunParams
     from aixgo_cli.wiring import RunServices, open_journal
 
     support.check_output_options(json_out=json_out, events=events)
@@ -89,20 +87,15 @@ def run(
         )
     )
 
-    services = RunServices(loaded)
-    client, replayed, knowledge = _prepare(loaded, services, replay=replay, record=record, quiet=quiet)
+    prepared = _session(RunServices(loaded), replay=replay, record=record, quiet=quiet)
     events_out = support.open_events(events)
     with open_journal(db) as journal:
-        runner = Runner(
+        runner = prepared.runner(
             journal,
-            client,
             support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel, progress=progress),
             stdin_reader=stdin,
             stream=stream,
             output=support.terminal_output(json_out=json_out, events=events),
-            tool_sources=services.tool_sources,
-            audit=services.audit_for,
-            knowledge=knowledge,
         )
         code = support.drive(
             runner,
@@ -110,7 +103,7 @@ def run(
             resumed=False,
             json_out=json_out,
             quiet=quiet,
-            replayed=replayed,
+            replayed=prepared.replayed,
             result_to_stdout=events != "-",
         )
     return _report_and_exit(runner, code)
@@ -145,7 +138,7 @@ def resume(
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.cli.limits import LimitOverrides
     from aixgo_cli.config.model import load_workflow
-    from aixgo_cli.engine.runner import Runner, RunParams
+    from aixgo_cli.engine.runner import RunParams
     from aixgo_cli.errors import UserError
     from aixgo_cli.wiring import RunServices, open_journal
 
@@ -170,19 +163,14 @@ def resume(
         params = limits.over(RunParams.from_json(run.params_json, services.secrets.resolve))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        client, replayed, knowledge = _prepare(loaded, services, replay=replay, record=record, quiet=quiet)
+        prepared = _session(services, replay=replay, record=record, quiet=quiet)
         events_out = support.open_events(events)
-        runner = Runner(
+        runner = prepared.runner(
             journal,
-            client,
             support.make_sink(events_out, quiet=quiet, stream=stream, otel=otel, progress=progress),
-            stdin_reader=None,
             stream=stream,
             rerun_interrupted_tools=rerun_interrupted_tools,
             output=support.terminal_output(json_out=json_out, events=events),
-            tool_sources=services.tool_sources,
-            audit=services.audit_for,
-            knowledge=knowledge,
         )
         code = support.drive(
             runner,
@@ -190,7 +178,7 @@ def resume(
             resumed=True,
             json_out=json_out,
             quiet=quiet,
-            replayed=replayed,
+            replayed=prepared.replayed,
             result_to_stdout=events != "-",
         )
     finally:
@@ -198,53 +186,30 @@ def resume(
     return _report_and_exit(runner, code)
 
 
-def _prepare(
-    loaded: Workflow, services: RunServices, *, replay: Path | None, record: Path | None, quiet: bool
-) -> tuple[LLMClient, Path | None, KnowledgeService | None]:
-    """What `run` and `resume` build before the runner: the model client (secrets resolved, exit 3 before any
-    request), the tools' secrets checked, and the knowledge indexes brought up to date."""
+def _session(services: RunServices, *, replay: Path | None, record: Path | None, quiet: bool) -> RunSession:
+    """The run session (wiring.RunSession), with the terminal's notices: the LiteLLM loading status, the
+    auto-replay notice and the knowledge indexes that were brought up to date."""
     from aixgo_cli.cli import run_support as support
-    from aixgo_cli.wiring import build_model_client
+    from aixgo_cli.wiring import RunSession
 
-    with support.providers_loading(quiet=quiet):
-        client, replayed = build_model_client(
-            loaded,
-            replay=replay,
-            record=record,
-            on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
-            secrets=services.secrets,
-            on_retry=support.RETRIES,
-        )
-    services.check_tool_secrets()
-    return client, replayed, prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
+    return RunSession.prepare(
+        services,
+        replay=replay,
+        record=record,
+        on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
+        on_retry=support.RETRIES,
+        on_knowledge=None if quiet else _knowledge_notice,
+        loading=support.providers_loading(quiet=quiet),
+    )
 
 
-def prepared_knowledge(
-    workflow: Workflow, *, replay: Path | None, record: Path | None, quiet: bool
-) -> KnowledgeService | None:
-    """The workflow's knowledge indexes, brought up to date (or refused: `on_stale: refuse`) before the run."""
+def _knowledge_notice(report: BuildReport) -> None:
     import sys
 
-    from aixgo_cli.errors import RunError
-    from aixgo_cli.providers.errors import ProviderError
-    from aixgo_cli.wiring import build_knowledge
-
-    knowledge = build_knowledge(workflow, replay=replay, record=record)
-    if knowledge is not None:
-        try:
-            reports = knowledge.prepare()
-        except ProviderError as exc:  # no run exists yet: there is nothing to resume
-            raise RunError(
-                f"building the knowledge index failed: {exc.message}",
-                hint=f"what was embedded is kept; continue with: aixgo index build {workflow.path or 'WORKFLOW'}",
-            ) from None
-        for report in reports:
-            if not quiet:
-                sys.stderr.write(
-                    f"aixgo: knowledge '{report.index}' was out of date: {report.files_changed} file(s) indexed, "
-                    f"{report.texts_embedded} chunk(s) embedded, ${report.cost_usd:.4f}\n"
-                )
-    return knowledge
+    sys.stderr.write(
+        f"aixgo: knowledge '{report.index}' was out of date: {report.files_changed} file(s) indexed, "
+        f"{report.texts_embedded} chunk(s) embedded, ${report.cost_usd:.4f}\n"
+    )
 
 
 def _report_and_exit(runner: Runner, code: int) -> int:

@@ -22,13 +22,14 @@ from aixgo_cli.agents.base import as_text
 from aixgo_cli.agents.output import StreamOutput
 from aixgo_cli.config.text_files import decode_text, read_text_file
 from aixgo_cli.engine.runner import Runner, RunOutcome
-from aixgo_cli.errors import ExitCode, UserError, exit_code_for
+from aixgo_cli.errors import ExitCode, UserError
 from aixgo_cli.events import Event
 from aixgo_cli.render.live_status import RetryRelay, RunEvents
 from aixgo_cli.render.plain_progress import PlainProgress, progress_mode
 from aixgo_cli.render.progress import EventSink
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.secrets.stream import RedactingStream
+from aixgo_cli.wiring import run_exit_code
 
 
 def read_input(spec: str | None, stdin: Callable[[], str]) -> Any:
@@ -215,7 +216,7 @@ def finish(
                 f"aixgo: stdout was closed before the whole result was written; "
                 f"see it with: aixgo runs show {outcome.run_id} --json\n"
             )
-    return int(exit_code_for(outcome.status, outcome.error))
+    return int(run_exit_code(outcome))
 
 
 def write_stdout(lines: Iterable[str]) -> bool:
