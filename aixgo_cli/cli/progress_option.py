@@ -18,9 +18,8 @@ def progress_option() -> str:
     option: str = typer.Option(
         "auto",
         "--progress",
-        metavar="auto|live|plain|off",
+        metavar="MODE",
         callback=_check,
-        help="Progress on stderr: live status on a terminal, plain lines (for logs), or off. "
-        "auto: live on a terminal, plain otherwise.",
+        help="Progress on stderr: auto (live on a terminal, plain otherwise), live, plain (lines for logs), off.",
     )
     return option
