@@ -17,6 +17,7 @@ from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.retry import RetryNotice
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
+from aixgo_cli.providers.worker_count import default_workers
 from aixgo_cli.secrets.chain import SecretResolver
 from aixgo_cli.secrets.command_source import CommandSource
 from aixgo_cli.secrets.redaction import redact
@@ -138,8 +139,10 @@ def build_model_client(
     on_auto_replay: Callable[[list[str], Path], None] | None = None,
     secrets: SecretResolver | None = None,
     on_retry: Callable[[RetryNotice], None] | None = None,
+    workers: int | None = None,
 ) -> tuple[LLMClient, Path | None]:
-    """The client for a run, and the cassette it replays (if any).
+    """The client for a run, and the cassette it replays (if any). `workers`: processes for the model
+    calls (None: what the workflow warrants, see `worker_count`).
 
     Secrets are all resolved here, so a missing one stops the run with exit 3 before any request. A
     shipped example with a recorded cassette beside it replays that cassette when its key is missing.
@@ -171,7 +174,12 @@ def build_model_client(
         )
         return client, cassette
     client = build_client(
-        secrets.resolve, workflow.model_services.values(), record_to=record, scrub=redact, on_retry=on_retry
+        secrets.resolve,
+        workflow.model_services.values(),
+        record_to=record,
+        scrub=redact,
+        on_retry=on_retry,
+        workers=workers if workers is not None else default_workers(workflow),
     )
     if names or _calls_models(workflow):
         # Import LiteLLM (2-5 s with what its first call imports) now, before the run's clock starts,

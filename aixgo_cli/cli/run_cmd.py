@@ -60,6 +60,9 @@ def run(
     session: str | None = typer.Option(
         None, "--session", metavar="NAME", help="Continue the conversation NAME (workflows with session:)."
     ),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="N", min=1, help="Processes for model calls (default: by the workflow's fan-out)."
+    ),
 ) -> int:
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.cli.limits import LimitOverrides
@@ -87,7 +90,7 @@ def run(
     )
 
     services = RunServices(loaded)
-    client, replayed, knowledge = _prepare(loaded, services, replay=replay, record=record, quiet=quiet)
+    client, replayed, knowledge = _prepare(loaded, services, replay=replay, record=record, quiet=quiet, workers=workers)
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = Runner(
@@ -137,6 +140,9 @@ def resume(
         False, "--rerun-interrupted-tools", help="Re-run tool calls cut off mid-call even if not idempotent."
     ),
     db: Path | None = typer.Option(None, "--db", metavar="PATH", help="Journal database (default: under AIXGO_HOME)."),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="N", min=1, help="Processes for model calls (default: by the workflow's fan-out)."
+    ),
 ) -> int:
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.cli.limits import LimitOverrides
@@ -166,7 +172,9 @@ def resume(
         params = limits.over(RunParams.from_json(run.params_json, services.secrets.resolve))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        client, replayed, knowledge = _prepare(loaded, services, replay=replay, record=record, quiet=quiet)
+        client, replayed, knowledge = _prepare(
+            loaded, services, replay=replay, record=record, quiet=quiet, workers=workers
+        )
         events_out = support.open_events(events)
         runner = Runner(
             journal,
@@ -195,7 +203,13 @@ def resume(
 
 
 def _prepare(
-    loaded: Workflow, services: RunServices, *, replay: Path | None, record: Path | None, quiet: bool
+    loaded: Workflow,
+    services: RunServices,
+    *,
+    replay: Path | None,
+    record: Path | None,
+    quiet: bool,
+    workers: int | None = None,
 ) -> tuple[LLMClient, Path | None, KnowledgeService | None]:
     """What `run` and `resume` build before the runner: the model client (secrets resolved, exit 3 before any
     request), the tools' secrets checked, and the knowledge indexes brought up to date."""
@@ -210,6 +224,7 @@ def _prepare(
             on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
             secrets=services.secrets,
             on_retry=support.RETRIES,
+            workers=workers,
         )
     services.check_tool_secrets()
     return client, replayed, prepared_knowledge(loaded, replay=replayed, record=record, quiet=quiet)
