@@ -172,6 +172,10 @@ class LiteLLMClient:
             calls = start_workers(self.perform, workers, warm_up) if workers > 1 else InProcessCalls(self.perform)
         self._calls = calls
 
+    def close(self) -> None:
+        """Stop the worker processes, if any (idempotent)."""
+        self._calls.close()
+
     def supports_response_schema(self, model: str) -> bool:
         """Whether the provider enforces a JSON Schema itself (else the caller prompts and validates)."""
         litellm = load_litellm()

@@ -38,6 +38,10 @@ class CallRunner(Protocol):
         """Carry out `call`, relaying its tokens to `on_token` in the calling thread."""
         ...
 
+    def close(self) -> None:
+        """Release what carries the calls out (worker processes); later calls are refused."""
+        ...
+
 
 class InProcessCalls:
     """Every call on this process's event loop."""
@@ -47,3 +51,6 @@ class InProcessCalls:
 
     def run(self, call: ModelCall, on_token: TokenCallback | None) -> ChatResponse:
         return process_loop().call(lambda sink: self._perform(call, sink), on_token)
+
+    def close(self) -> None:
+        """The loop is the process's own and outlives any one client."""

@@ -164,6 +164,7 @@ def test_a_slow_provider_past_the_time_limit_pauses_and_leaves_no_request_runnin
     assert settled(process_loop().loop()) == set()
 
 
+@pytest.mark.slow  # forks
 def test_after_fork_the_child_gets_a_loop_of_its_own() -> None:
     import os
 
