@@ -18,7 +18,7 @@ from aixgo_cli.testing.stub_model_server import StubModelServer
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not os.path.isdir("/proc") or not hasattr(os, "pidfd_open"), reason="needs Linux /proc"),
+    pytest.mark.skipif(not Path("/proc").is_dir() or not hasattr(os, "pidfd_open"), reason="needs Linux /proc"),
 ]
 
 

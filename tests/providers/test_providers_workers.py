@@ -76,9 +76,7 @@ def test_calls_are_made_by_the_workers_with_the_same_answers(
     assert [c for c in outbound_connections if c[1] == stub.port] == before
 
 
-def test_streamed_tokens_come_back_in_order_to_the_calling_thread(
-    stub: StubModelServer, pooled: LiteLLMClient
-) -> None:
+def test_streamed_tokens_come_back_in_order_to_the_calling_thread(stub: StubModelServer, pooled: LiteLLMClient) -> None:
     stub.script([{"content": "alpha beta gamma", "usage": {"prompt_tokens": 7, "completion_tokens": 3}}])
     threads: set[int] = set()
     tokens: list[str] = []
