@@ -315,7 +315,10 @@ class LiteLLMClient:
             if text and sink is not None:
                 sink(text)  # the waiting caller passes it to on_token, in its own thread
         messages = call.kwargs["messages"]
-        built = litellm.stream_chunk_builder(chunks, messages=messages) if chunks else None
+        # With the stream's logging object, the builder asks it for the price (cut: `litellm_cuts`) instead
+        # of pricing the reply through the model map itself.
+        logging_obj = getattr(iterator, "logging_obj", None)
+        built = litellm.stream_chunk_builder(chunks, messages=messages, logging_obj=logging_obj) if chunks else None
         resolved = call.resolved
         if built is None:
             raise ProviderError(
