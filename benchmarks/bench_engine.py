@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import inspect
 import json
 import os
@@ -305,9 +306,7 @@ def fanout(args: argparse.Namespace) -> None:
         sides = {"bare asyncio.gather": counted("bare", timed_gather)}
         for n, client in clients.items():
             db = Path(tmp) / f"j{n}.db"
-            sides[f"aixgo, {n} worker(s)"] = counted(
-                f"w{n}", lambda client=client, db=db: aixgo_run(workflow, client, text, db)
-            )
+            sides[f"aixgo, {n} worker(s)"] = counted(f"w{n}", functools.partial(aixgo_run, workflow, client, text, db))
         loop.run_until_complete(acall(stub.base_url, "warm"))
         times = rounds_in_alternating_order(sides, args.rounds)
     print(
@@ -416,8 +415,8 @@ def resume(args: argparse.Namespace) -> None:
             runner = Runner(journal, ScriptedClient(rules=[(".", "ok")]), on_event)
             started = time.perf_counter()
             runner.resume(run, workflow, RunParams(input=params.input, max_steps=steps + 100))
-    first = marks[0] - started
-    print(f"resume of a run with {steps:,} finished steps: first new step after {first:5.2f} s   budget 1 s")
+    waited = marks[0] - started
+    print(f"resume of a run with {steps:,} finished steps: first new step after {waited:5.2f} s   budget 1 s")
 
 
 def main() -> None:
