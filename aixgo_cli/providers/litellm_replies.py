@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aixgo_cli.errors import ConfigurationError
+from aixgo_cli.errors import ConfigurationError, resume_step
 from aixgo_cli.providers.endpoints import call_cost
 from aixgo_cli.providers.errors import ProviderError
 from aixgo_cli.providers.failures import malformed_reply, provider_words, transport_failure
@@ -184,11 +184,16 @@ def map_error(
     transport = transport_failure(litellm, exc, resolved, timeout_s)
     if transport is not None:
         kind, words, retryable = transport
-        hint = None
+        hint, next_step = None, None
         if not retryable:
-            hint = "Check the model service's api_base (or the provider's address), then: aixgo resume RUN_ID"
+            hint, next_step = "Check the model service's api_base (or the provider's address), then:", resume_step()
         return ProviderError(
-            redact(f"{model}: {words}", api_key), kind=kind, retryable=retryable, model=model, hint=hint
+            redact(f"{model}: {words}", api_key),
+            kind=kind,
+            retryable=retryable,
+            model=model,
+            hint=hint,
+            next_step=next_step,
         )
     kind, retryable = _classify(litellm, exc)
     if kind == "malformed":

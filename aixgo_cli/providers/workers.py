@@ -48,17 +48,17 @@ _ids = itertools.count(1)
 def encode_error(exc: BaseException) -> tuple[Any, ...]:
     """An error as plain data (aixgo's errors take keyword arguments, which pickle cannot rebuild)."""
     if isinstance(exc, ProviderError):
-        fields = (exc.kind, exc.retryable, exc.model, exc.status_code, exc.retry_after_s, exc.hint)
+        fields = (exc.kind, exc.retryable, exc.model, exc.status_code, exc.retry_after_s, exc.hint, exc.next_step)
         return ("provider", exc.message, *fields)
     if isinstance(exc, ConfigurationError):
-        return ("configuration", exc.message, exc.hint)
+        return ("configuration", exc.message, exc.hint, exc.next_step)
     # A bug, not a provider's answer: its text could hold anything, so only its type crosses over.
     return ("unexpected", f"the model call failed in a worker process: {type(exc).__name__}")
 
 
 def decode_error(data: tuple[Any, ...]) -> Exception:
     if data[0] == "provider":
-        message, kind, retryable, model, status, retry_after, hint = data[1:]
+        message, kind, retryable, model, status, retry_after, hint, next_step = data[1:]
         return ProviderError(
             message,
             kind=kind,
@@ -67,9 +67,10 @@ def decode_error(data: tuple[Any, ...]) -> Exception:
             status_code=status,
             retry_after_s=retry_after,
             hint=hint,
+            next_step=next_step,
         )
     if data[0] == "configuration":
-        return ConfigurationError(data[1], hint=data[2])
+        return ConfigurationError(data[1], hint=data[2], next_step=data[3])
     return ProviderError(data[1], kind="unexpected", retryable=False, model="?")
 
 
