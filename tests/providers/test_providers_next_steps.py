@@ -49,4 +49,5 @@ def test_the_next_step_crosses_the_worker_pipe() -> None:
     original = ProviderError(
         "m: refused", kind="connection", retryable=False, model="m", hint="h", next_step=resume_step()
     )
-    assert decode_error(encode_error(original)).next_step == resume_step()
+    back = decode_error(encode_error(original))
+    assert isinstance(back, ProviderError) and back.next_step == resume_step()
