@@ -1,9 +1,9 @@
 """The LiteLLM adapter: the only module that imports litellm, and only when a model is first called.
 
 What it guards against (measured, see docs and reference/dependencies.md):
-* import cost (~3 s) and import side effects: the import happens lazily, once, under a lock, after
-  `LITELLM_LOCAL_MODEL_COST_MAP` (no network fetch of the price map), `LITELLM_MODE=PRODUCTION` (no
-  loading of a stray `.env` into our environment) and `LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS`;
+* import cost (~3 s) and import side effects: the import happens lazily, once, under a lock, with
+  LiteLLM's switches against network fetches and `.env` loading set only for the import
+  (`litellm_env`); per-call work aixgo does not use is cut right after it (`litellm_cuts`);
 * output on our streams: `suppress_debug_info` stops the "Give Feedback" banner, litellm's own log
   handler (which writes records below WARNING to *stdout*) is removed, so stdout carries only results,
   and two warnings litellm triggers in its own types on first streaming use are filtered;
@@ -14,9 +14,9 @@ What it guards against (measured, see docs and reference/dependencies.md):
   connections; the caller's thread only prepares it and waits;
 * secrets: the key is fetched through the injected `get_secret` at call time, passed straight to
   litellm, and removed (with the injected `scrub`, every registered spelling) from any text we copy out
-  of a litellm exception (`litellm_replies`). Exceptions are raised `from None` so a traceback cannot show
-  litellm's unredacted one. A keyless model gets an explicit placeholder key, so that litellm cannot pick a key
-  from the environment and send it to the model's endpoint.
+  of a litellm exception (`litellm_replies`). Exceptions are raised `from None` so a traceback cannot
+  show litellm's unredacted one. A keyless model gets an explicit placeholder key, so that litellm cannot
+  pick a key from the environment and send it to the model's endpoint.
 """
 
 from __future__ import annotations
