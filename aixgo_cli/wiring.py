@@ -19,6 +19,7 @@ from aixgo_cli.providers.protocol import LLMClient, TokenCallback
 from aixgo_cli.providers.retry import RetryNotice
 from aixgo_cli.providers.stack import build_client
 from aixgo_cli.providers.types import ChatRequest, ChatResponse
+from aixgo_cli.providers.worker_count import default_workers
 from aixgo_cli.secrets.chain import SecretResolver
 from aixgo_cli.secrets.command_source import CommandSource
 from aixgo_cli.secrets.redaction import redact
@@ -145,8 +146,10 @@ def build_model_client(
     on_auto_replay: Callable[[list[str], Path], None] | None = None,
     secrets: SecretResolver | None = None,
     on_retry: Callable[[RetryNotice], None] | None = None,
+    workers: int | None = None,
 ) -> tuple[LLMClient, Path | None]:
-    """The client for a run, and the cassette it replays (if any).
+    """The client for a run, and the cassette it replays (if any). `workers`: processes for the model
+    calls (None: what the workflow warrants, see `worker_count`).
 
     Secrets are all resolved here, so a missing one stops the run with exit 3 before any request. A
     shipped example with a recorded cassette beside it replays that cassette when its key is missing.
@@ -178,7 +181,12 @@ def build_model_client(
         )
         return client, cassette
     client = build_client(
-        secrets.resolve, workflow.model_services.values(), record_to=record, scrub=redact, on_retry=on_retry
+        secrets.resolve,
+        workflow.model_services.values(),
+        record_to=record,
+        scrub=redact,
+        on_retry=on_retry,
+        workers=workers if workers is not None else default_workers(workflow),
     )
     if names or _calls_models(workflow):
         # Import LiteLLM (2-5 s with what its first call imports) now, before the run's clock starts,
@@ -275,8 +283,10 @@ class RunSession:
         on_retry: Callable[[RetryNotice], None] | None = None,
         on_knowledge: Callable[[BuildReport], None] | None = None,
         loading: AbstractContextManager[object] | None = None,
+        workers: int | None = None,
     ) -> RunSession:
-        """`loading` wraps the slow part (importing LiteLLM) so a front end can show that it is busy."""
+        """`loading` wraps the slow part (importing LiteLLM) so a front end can show that it is busy;
+        `workers`: processes for model calls (None: by the workflow's fan-out, see `build_model_client`)."""
         workflow = services.workflow
         with loading if loading is not None else nullcontext():
             client, replayed = build_model_client(
@@ -286,6 +296,7 @@ class RunSession:
                 on_auto_replay=on_auto_replay,
                 secrets=services.secrets,
                 on_retry=on_retry,
+                workers=workers,
             )
         services.check_tool_secrets()
         knowledge = prepared_knowledge(workflow, replay=replayed, record=record, on_report=on_knowledge)

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_engine import stub_process  # noqa: E402
+from benchmarks.bench_engine import Stub  # noqa: E402
 
 from aixgo_cli.serve.keys import KEYS_FILE, KeyStore  # noqa: E402
 
@@ -104,7 +104,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--latency", type=float, default=0.0, help="the stub's delay per model call")
     args = parser.parse_args()
-    with stub_process(args.latency) as base_url, tempfile.TemporaryDirectory() as tmp:
+    with Stub(args.latency).running() as stub, tempfile.TemporaryDirectory() as tmp:
+        base_url = stub.base_url
         home = Path(tmp) / "home"
         workflow = Path(tmp) / "bench.yaml"
         workflow.write_text(workflow_text(base_url))

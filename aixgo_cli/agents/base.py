@@ -16,13 +16,19 @@ from aixgo_cli.agents.output import CollectedOutput, OutputSink
 from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.events import UnitEvent
 from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec
+from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
 
 
 class ModelGateway(Protocol):
     """Model calls for one unit; each call is journaled (intent, then result) and memoised."""
 
     def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse: ...
+
+    @property
+    def usage(self) -> Usage:
+        """What this unit's calls have cost so far, replayed ones included (so a resume reports the same):
+        an agent that reports its tokens reads the difference over its own calls."""
+        ...
 
 
 class ToolBox(Protocol):

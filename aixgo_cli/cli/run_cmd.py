@@ -61,6 +61,9 @@ def run(
     session: str | None = typer.Option(
         None, "--session", metavar="NAME", help="Continue the conversation NAME (workflows with session:)."
     ),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="N", min=1, help="Processes for model calls (default: by the workflow's fan-out)."
+    ),
 ) -> int:
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.cli.limits import LimitOverrides
@@ -87,7 +90,7 @@ def run(
         )
     )
 
-    prepared = _session(RunServices(loaded), replay=replay, record=record, quiet=quiet)
+    prepared = _session(RunServices(loaded), replay=replay, record=record, quiet=quiet, workers=workers)
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = prepared.runner(
@@ -134,6 +137,9 @@ def resume(
         False, "--rerun-interrupted-tools", help="Re-run tool calls cut off mid-call even if not idempotent."
     ),
     db: Path | None = typer.Option(None, "--db", metavar="PATH", help="Journal database (default: under AIXGO_HOME)."),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="N", min=1, help="Processes for model calls (default: by the workflow's fan-out)."
+    ),
 ) -> int:
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.cli.limits import LimitOverrides
@@ -163,7 +169,7 @@ def resume(
         params = limits.over(RunParams.from_json(run.params_json, services.secrets.resolve))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        prepared = _session(services, replay=replay, record=record, quiet=quiet)
+        prepared = _session(services, replay=replay, record=record, quiet=quiet, workers=workers)
         events_out = support.open_events(events)
         runner = prepared.runner(
             journal,
@@ -186,7 +192,9 @@ def resume(
     return _report_and_exit(runner, code)
 
 
-def _session(services: RunServices, *, replay: Path | None, record: Path | None, quiet: bool) -> RunSession:
+def _session(
+    services: RunServices, *, replay: Path | None, record: Path | None, quiet: bool, workers: int | None
+) -> RunSession:
     """The run session (wiring.RunSession), with the terminal's notices: the LiteLLM loading status, the
     auto-replay notice and the knowledge indexes that were brought up to date."""
     from aixgo_cli.cli import run_support as support
@@ -200,6 +208,7 @@ def _session(services: RunServices, *, replay: Path | None, record: Path | None,
         on_retry=support.RETRIES,
         on_knowledge=None if quiet else _knowledge_notice,
         loading=support.providers_loading(quiet=quiet),
+        workers=workers,
     )
 
 

@@ -62,7 +62,8 @@ class JournaledModel:
         ctx.journal.record_call_intent(ctx.run_id, self.unit_key, call_key, "llm", request_json)
         started = time.perf_counter()
         try:
-            with bounded(ctx.budget.deadline()):  # the time limit bounds the call, its retries and waits
+            # The time limit bounds the call, its retries and waits; a cancelled run cancels the call.
+            with bounded(ctx.budget.deadline(), ctx.cancelled):
                 if ctx.model_slots is not None:
                     with ctx.model_slots:
                         response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from enum import Enum
 
+from aixgo_cli.errors import resume_step
 from aixgo_cli.providers.errors import CircuitOpenError, ProviderError
 from aixgo_cli.providers.model_ref import ModelResolver
 from aixgo_cli.providers.protocol import LLMClient, TokenCallback
@@ -76,7 +77,8 @@ class CircuitBreaker:
             kind="circuit_open",
             retryable=False,
             model=model,
-            hint="Check the provider or endpoint, then continue with: aixgo resume RUN_ID",
+            hint="Check the provider or endpoint, then continue with:",
+            next_step=resume_step(),
         )
 
     def record_success(self) -> None:

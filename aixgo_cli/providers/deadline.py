@@ -9,10 +9,14 @@ has no result in the journal and is sent again on resume.
 
 A context variable rather than a parameter: the request is journaled and compared on resume, so the
 time left (different every run) must not be part of it. Each worker thread sets it around its own call.
+
+The run's cancellation flag (Ctrl-C, SIGTERM, a failed lane) travels the same way, so that a call waiting
+on the event loop is cancelled when the run stops instead of running on unseen (`event_loop`).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,19 +34,28 @@ class Deadline:
 
 
 _current: ContextVar[Deadline | None] = ContextVar("aixgo_deadline", default=None)
+_cancelled: ContextVar[threading.Event | None] = ContextVar("aixgo_cancelled", default=None)
 
 
 def current() -> Deadline | None:
     return _current.get()
 
 
+def cancellation() -> threading.Event | None:
+    """The run's cancellation flag for calls made in this context (None: not cancellable)."""
+    return _cancelled.get()
+
+
 @contextmanager
-def bounded(deadline: Deadline | None) -> Iterator[None]:
-    """Calls made inside the block are bounded by `deadline` (None: unbounded)."""
+def bounded(deadline: Deadline | None, cancelled: threading.Event | None = None) -> Iterator[None]:
+    """Calls made inside the block are bounded by `deadline` (None: unbounded) and stop once
+    `cancelled` is set."""
     token = _current.set(deadline)
+    cancel_token = _cancelled.set(cancelled)
     try:
         yield
     finally:
+        _cancelled.reset(cancel_token)
         _current.reset(token)
 
 

@@ -10,7 +10,7 @@ Messages never contain a secret: the adapter redacts the key from anything it co
 
 from __future__ import annotations
 
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import NextStep, RunError, resume_step
 
 
 class ProviderError(RunError):
@@ -27,8 +27,9 @@ class ProviderError(RunError):
         status_code: int | None = None,
         retry_after_s: float | None = None,
         hint: str | None = None,
+        next_step: NextStep | None = None,
     ) -> None:
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint, next_step=next_step)
         self.kind = kind
         self.retryable = retryable
         self.model = model
@@ -47,7 +48,8 @@ class RetriesExhaustedError(ProviderError):
             retryable=False,
             model=last.model,
             status_code=last.status_code,
-            hint=last.hint or "The provider kept failing. Check its status, then continue with: aixgo resume RUN_ID",
+            hint=last.hint or "The provider kept failing. Check its status, then continue with:",
+            next_step=last.next_step or resume_step(),
         )
         self.last = last
         self.attempts = attempts

@@ -1,19 +1,22 @@
 """The LiteLLM adapter: the only module that imports litellm, and only when a model is first called.
 
 What it guards against (measured, see docs and reference/dependencies.md):
-* import cost (~3 s) and import side effects: the import happens lazily, once, under a lock, after
-  `LITELLM_LOCAL_MODEL_COST_MAP` (no network fetch of the price map), `LITELLM_MODE=PRODUCTION` (no
-  loading of a stray `.env` into our environment) and `LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS`;
+* import cost (~3 s) and import side effects: the import happens lazily, once, under a lock, with
+  LiteLLM's switches against network fetches and `.env` loading set only for the import
+  (`litellm_env`); per-call work aixgo does not use is cut right after it (`litellm_cuts`);
 * output on our streams: `suppress_debug_info` stops the "Give Feedback" banner, litellm's own log
   handler (which writes records below WARNING to *stdout*) is removed, so stdout carries only results,
   and two warnings litellm triggers in its own types on first streaming use are filtered;
 * hidden retries: `num_retries=0` (litellm's retry wrapper) and `max_retries=0` (the OpenAI SDK's two
   silent retries). Exactly one HTTP request per `complete`; `retry.RetryingClient` does the rest;
+* threads and connections: the request itself is `litellm.acompletion` on an event loop (this process's,
+  see `event_loop`, or a worker process's, see `workers`), where LiteLLM's pooled clients reuse their
+  connections; the caller's thread only prepares it and waits;
 * secrets: the key is fetched through the injected `get_secret` at call time, passed straight to
   litellm, and removed (with the injected `scrub`, every registered spelling) from any text we copy out
-  of a litellm exception. Exceptions are raised `from None` so a traceback cannot show litellm's
-  unredacted one. A keyless model gets an explicit placeholder key, so that litellm cannot pick a key
-  from the environment and send it to the model's endpoint.
+  of a litellm exception (`litellm_replies`). Exceptions are raised `from None` so a traceback cannot
+  show litellm's unredacted one. A keyless model gets an explicit placeholder key, so that litellm cannot
+  pick a key from the environment and send it to the model's endpoint.
 """
 
 from __future__ import annotations
@@ -21,34 +24,36 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
-import re
 import threading
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aixgo_cli.errors import ConfigurationError
 from aixgo_cli.providers import deadline, pricing
-from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, call_cost, is_local
+from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, is_local
 from aixgo_cli.providers.errors import ProviderError
-from aixgo_cli.providers.failures import malformed_reply, provider_words, transport_failure
+from aixgo_cli.providers.event_loop import TokenSink
+from aixgo_cli.providers.litellm_cuts import apply_cuts
+from aixgo_cli.providers.litellm_env import litellm_import_environment
+from aixgo_cli.providers.litellm_replies import (
+    KEYLESS_PLACEHOLDER,
+    estimated_usage,
+    field_of,
+    map_error,
+    redact,
+    server_sent_usage,
+    to_response,
+)
+from aixgo_cli.providers.model_call import CallRunner, InProcessCalls, ModelCall
 from aixgo_cli.providers.model_ref import ModelResolver, ResolvedModel
 from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.retry import parse_retry_after
-from aixgo_cli.providers.structured_forms import STRUCTURED_TOOL, asked_as_tool, structured_form, structured_kwargs
-from aixgo_cli.providers.types import ChatRequest, ChatResponse, ToolCall, Usage
+from aixgo_cli.providers.structured_forms import asked_as_tool, structured_form, structured_kwargs
+from aixgo_cli.providers.types import ChatRequest, ChatResponse
+from aixgo_cli.providers.workers import start_workers
+
+__all__ = ["KEYLESS_PLACEHOLDER", "LiteLLMClient", "load_litellm", "map_error", "redact", "warm_up"]
 
 DEFAULT_TIMEOUT_S = 60.0
-# What a keyless endpoint receives as its key: not a secret, and no provider would accept it.
-KEYLESS_PLACEHOLDER = "no-key"
-_MAX_MESSAGE_CHARS = 600
-_LITELLM_ENV = {
-    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-    "LITELLM_MODE": "PRODUCTION",
-    "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True",
-}
 _LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 
 _import_lock = threading.Lock()
@@ -59,14 +64,19 @@ def load_litellm() -> Any:
     """Import and configure litellm once per process (thread-safe)."""
     with _import_lock:
         if "litellm" not in _loaded:
-            for name, value in _LITELLM_ENV.items():
-                os.environ.setdefault(name, value)
             # Set before the import: litellm logs at DEBUG while importing, through a handler that
             # writes to stdout, and a --debug root logger must not let those through.
             loggers = [logging.getLogger(name) for name in _LITELLM_LOGGERS]
             for logger in loggers:
                 logger.setLevel(logging.WARNING)
-            import litellm
+            with litellm_import_environment():
+                import litellm
+
+                # Read on an Anthropic model's first call, not at import: loaded now, while the switch
+                # that keeps it local is still set.
+                from litellm.anthropic_beta_headers_manager import _load_beta_headers_config
+
+                _load_beta_headers_config()
 
             litellm.suppress_debug_info = True
             # `litellm.embedding` turns max_retries=0 into this default (`max_retries or DEFAULT_MAX_RETRIES`),
@@ -78,6 +88,7 @@ def load_litellm() -> Any:
             # Noise from litellm's own types on first streaming use; a CLI user cannot act on it.
             warnings.filterwarnings("ignore", message=r".*is using the `ReadOnly` qualifier", category=UserWarning)
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"litellm(\.|$)")
+            apply_cuts(litellm)
             _loaded["litellm"] = litellm
         return _loaded["litellm"]
 
@@ -121,6 +132,8 @@ def _quiet_logging() -> Any:
     aixgo registers no LiteLLM callbacks and does its own accounting, but every sync `completion()` still
     hands a logging job (payload building, cost calculation) to LiteLLM's background thread. That work,
     ~0.3 ms of CPU per call, then competes for the GIL with the journal write that follows each call.
+    `acompletion` likewise skips its logging tasks on the loop. Inside a coroutine the switch is set in
+    the task's own context, so it never leaks to other calls.
     `is_internal_call` is the switch LiteLLM itself uses for the calls it makes internally.
     """
     try:
@@ -136,14 +149,10 @@ def _restore_logging(token: Any) -> None:
         variable.reset(previous)
 
 
-def redact(text: str, secret: str | None) -> str:
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "***")
-    return text
-
-
 class LiteLLMClient:
-    """One HTTP request per `complete`, through `litellm.completion`. Thread-safe: holds no per-call state."""
+    """One HTTP request per `complete`, through `litellm.acompletion` on an event loop. Thread-safe: holds
+    no per-call state. Requests run on this process's event loop, or with `workers` > 1 in that many
+    worker processes forked here (after LiteLLM's import), or wherever `calls` says."""
 
     def __init__(
         self,
@@ -152,11 +161,20 @@ class LiteLLMClient:
         *,
         default_timeout_s: float | None = None,
         scrub: Callable[[str], str] | None = None,
+        workers: int = 1,
+        calls: CallRunner | None = None,
     ) -> None:
         self._get_secret = get_secret
         self._scrub = scrub
         self._resolver = resolver or ModelResolver()
         self._default_timeout_s = default_timeout_s
+        if calls is None:
+            calls = start_workers(self.perform, workers, warm_up) if workers > 1 else InProcessCalls(self.perform)
+        self._calls = calls
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (idempotent)."""
+        self._calls.close()
 
     def supports_response_schema(self, model: str) -> bool:
         """Whether the provider enforces a JSON Schema itself (else the caller prompts and validates)."""
@@ -171,23 +189,32 @@ class LiteLLMClient:
         api_key = self._get_secret(secret_name) if secret_name else KEYLESS_PLACEHOLDER
         litellm = load_litellm()
         kwargs = self._kwargs(litellm, request, resolved, api_key, stream=on_token is not None)
-        as_tool = asked_as_tool(kwargs)
-        if on_token is not None:
-            built, estimated = self._stream(litellm, kwargs, on_token, resolved, api_key)
-            return _to_response(built, resolved, tokens_estimated=estimated, structured_tool=as_tool)
-        failure: Exception | None = None
-        token = _quiet_logging()
+        call = ModelCall(kwargs, resolved, api_key, asked_as_tool(kwargs))
+        return self._calls.run(call, on_token)
+
+    async def perform(self, call: ModelCall, sink: TokenSink | None) -> ChatResponse:
+        """The request itself, on the event loop of whichever process runs it."""
+        litellm = load_litellm()
+        token = _quiet_logging()  # set in this task's own context
         try:
-            raw = litellm.completion(**kwargs)
-        except Exception as exc:
-            failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"], self._scrub)
+            if call.streamed:
+                built, estimated = await self._stream(litellm, call, sink)
+                return to_response(built, call.resolved, tokens_estimated=estimated, structured_tool=call.as_tool)
+            failure: Exception | None = None
+            try:
+                raw = await litellm.acompletion(**call.kwargs)
+            except Exception as exc:
+                failure = self._mapped(litellm, exc, call)
+            # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
+            if failure is not None:
+                raise failure
+            estimate = estimated_usage(litellm, raw, call.kwargs)
+            return to_response(raw, call.resolved, structured_tool=call.as_tool, estimate=estimate)
         finally:
             _restore_logging(token)
-        # Raised outside the handler so the unredacted litellm error is not even kept as __context__.
-        if failure is not None:
-            raise failure
-        estimate = _estimated_usage(litellm, raw, kwargs)
-        return _to_response(raw, resolved, structured_tool=as_tool, estimate=estimate)
+
+    def _mapped(self, litellm: Any, exc: Exception, call: ModelCall) -> Exception:
+        return map_error(litellm, exc, call.resolved, call.api_key, call.kwargs["timeout"], self._scrub)
 
     def _default_timeout(self, resolved: ResolvedModel) -> float:
         """The client's default if one was given; else local servers, often slow (CPU inference), get a
@@ -224,8 +251,8 @@ class LiteLLMClient:
             _restore_logging(token)
         if failure is not None:
             raise failure
-        rows = sorted(getattr(raw, "data", None) or [], key=lambda row: int(_field(row, "index") or 0))
-        vectors = [[float(x) for x in _field(row, "embedding") or []] for row in rows]
+        rows = sorted(getattr(raw, "data", None) or [], key=lambda row: int(field_of(row, "index") or 0))
+        vectors = [[float(x) for x in field_of(row, "embedding") or []] for row in rows]
         if len(vectors) != len(texts) or any(not v for v in vectors):
             raise ProviderError(
                 f"{resolved.litellm_model}: the embedding reply has {len(vectors)} vectors for {len(texts)} texts",
@@ -266,36 +293,33 @@ class LiteLLMClient:
             kwargs["stream_options"] = {"include_usage": True}
         return kwargs
 
-    def _stream(
-        self,
-        litellm: Any,
-        kwargs: dict[str, Any],
-        on_token: TokenCallback,
-        resolved: ResolvedModel,
-        api_key: str | None,
-    ) -> tuple[Any, bool]:
+    async def _stream(self, litellm: Any, call: ModelCall, sink: TokenSink | None) -> tuple[Any, bool]:
         """The reply built from the stream, and whether its token counts are LiteLLM's estimate."""
         chunks: list[Any] = []
         iterator: Any = None
         while True:
-            # Only litellm's part is mapped to provider errors; the callback's own errors propagate as is.
             failure: Exception | None = None
             try:
                 if iterator is None:
-                    iterator = iter(litellm.completion(**kwargs))
-                chunk = next(iterator)
-            except StopIteration:
+                    iterator = aiter(await litellm.acompletion(**call.kwargs))
+                chunk = await anext(iterator)
+            except StopAsyncIteration:
                 break
             except Exception as exc:
-                failure = map_error(litellm, exc, resolved, api_key, kwargs["timeout"], self._scrub)
+                failure = self._mapped(litellm, exc, call)
             if failure is not None:
                 raise failure
             chunks.append(chunk)
             choices = getattr(chunk, "choices", None) or []
             text = getattr(getattr(choices[0], "delta", None), "content", None) if choices else None
-            if text:
-                on_token(text)
-        built = litellm.stream_chunk_builder(chunks, messages=kwargs["messages"]) if chunks else None
+            if text and sink is not None:
+                sink(text)  # the waiting caller passes it to on_token, in its own thread
+        messages = call.kwargs["messages"]
+        # With the stream's logging object, the builder asks it for the price (cut: `litellm_cuts`) instead
+        # of pricing the reply through the model map itself.
+        logging_obj = getattr(iterator, "logging_obj", None)
+        built = litellm.stream_chunk_builder(chunks, messages=messages, logging_obj=logging_obj) if chunks else None
+        resolved = call.resolved
         if built is None:
             raise ProviderError(
                 f"{resolved.litellm_model}: the streamed reply was empty",
@@ -303,183 +327,4 @@ class LiteLLMClient:
                 retryable=True,
                 model=resolved.litellm_model,
             )
-        return built, not _server_sent_usage(iterator)
-
-
-def _server_sent_usage(stream: Any) -> bool:
-    """Whether the server's stream carried token counts. LiteLLM adds a usage chunk of its own at the end
-    of every stream (estimated with a tokenizer when the server sent none, as many local servers do); the
-    chunks it kept from the server show which case this was. Unknown (an older LiteLLM): assume sent."""
-    kept = getattr(stream, "chunks", None)
-    if not isinstance(kept, list):
-        return True
-    return any(getattr(chunk, "usage", None) is not None for chunk in kept)
-
-
-def _estimated_usage(litellm: Any, raw: Any, kwargs: dict[str, Any]) -> tuple[int, int] | None:
-    """(prompt, completion) tokens counted here when a reply carries no usage (some local servers send
-    none, and LiteLLM then reports zeros, which budgets would take as free); None when it has usage."""
-    usage = getattr(raw, "usage", None)
-    if getattr(usage, "prompt_tokens", 0) or getattr(usage, "completion_tokens", 0):
-        return None
-    try:
-        message = raw.choices[0].message
-        text = (message.content or "") + "".join(
-            str(call.function.arguments or "") for call in (getattr(message, "tool_calls", None) or [])
-        )
-        prompt = litellm.token_counter(model=kwargs["model"], messages=kwargs["messages"])
-        completion = litellm.token_counter(model=kwargs["model"], text=text) if text else 0
-    except Exception:  # counting is best effort: without it the reply still stands, with zero counts
-        return None
-    return int(prompt), int(completion)
-
-
-def _to_response(
-    raw: Any,
-    resolved: ResolvedModel,
-    *,
-    tokens_estimated: bool = False,
-    structured_tool: bool = False,
-    estimate: tuple[int, int] | None = None,
-) -> ChatResponse:
-    choices = getattr(raw, "choices", None) or []
-    if not choices:
-        raise ProviderError(
-            f"{resolved.litellm_model}: the reply has no choices",
-            kind="malformed",
-            retryable=True,
-            model=resolved.litellm_model,
-        )
-    choice = choices[0]
-    message = choice.message
-    tool_calls = tuple(
-        ToolCall(
-            id=str(call.id or f"call_{index}"),
-            name=str(call.function.name),
-            arguments_json=str(call.function.arguments or ""),
-        )
-        for index, call in enumerate(getattr(message, "tool_calls", None) or [])
-    )
-    content = message.content
-    if structured_tool and len(tool_calls) == 1 and tool_calls[0].name == STRUCTURED_TOOL:
-        content, tool_calls = tool_calls[0].arguments_json, ()  # structured output sent as a forced tool call
-    if tool_calls and not content:
-        content = None  # streamed tool calls come back with "" where a plain reply has null
-    usage = getattr(raw, "usage", None)
-    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-    if estimate is not None:
-        (prompt_tokens, completion_tokens), tokens_estimated = estimate, True
-    cost, known = call_cost(resolved, prompt_tokens, completion_tokens)
-    return ChatResponse(
-        content=content,
-        tool_calls=tool_calls,
-        finish_reason=str(choice.finish_reason or "stop"),
-        usage=Usage(prompt_tokens, completion_tokens, cost, known, tokens_estimated),
-        model=str(getattr(raw, "model", None) or resolved.litellm_model),
-    )
-
-
-def _field(row: Any, name: str) -> Any:
-    """LiteLLM gives embedding rows as dicts or as objects, depending on the provider."""
-    return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
-
-
-def _retry_after(exc: Exception) -> float | None:
-    headers = getattr(exc, "litellm_response_headers", None)
-    if headers is None:
-        headers = getattr(getattr(exc, "response", None), "headers", None)
-    if not headers:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000.0)
-        except ValueError:
-            pass
-    return parse_retry_after(headers.get("retry-after"), time.time())
-
-
-def _classify(litellm: Any, exc: Exception) -> tuple[str, bool]:
-    """(kind, retryable) for a litellm exception; authentication is handled by the caller."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, litellm.RateLimitError) or status == 429:
-        return "rate_limit", True
-    if isinstance(exc, litellm.Timeout):
-        return "timeout", True
-    if isinstance(exc, litellm.ContextWindowExceededError):
-        return "context_window", False
-    if isinstance(exc, litellm.APIConnectionError):
-        return "connection", True
-    # litellm reports a 200 reply whose body is not JSON as an InternalServerError; only the text tells.
-    if "Expecting value" in str(exc) or "JSONDecodeError" in str(exc):
-        return "malformed", True
-    if isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError | litellm.BadGatewayError):
-        return "server", True
-    if isinstance(status, int) and status >= 500:
-        return "server", True
-    if isinstance(exc, litellm.BadRequestError | litellm.NotFoundError | litellm.UnprocessableEntityError):
-        return "bad_request", False
-    return "unexpected", False
-
-
-# LiteLLM repeats its class names in front of the provider's words ("litellm.InternalServerError:
-# InternalServerError: OpenAIException - ..."); the user needs the provider's words and the status.
-_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
-
-
-def map_error(
-    litellm: Any,
-    exc: Exception,
-    resolved: ResolvedModel,
-    api_key: str | None,
-    timeout_s: float | None = None,
-    scrub: Callable[[str], str] | None = None,
-) -> Exception:
-    """Our error for a litellm exception, with the key (in every spelling `scrub` knows) redacted from
-    every copied word."""
-    model = resolved.litellm_model
-    text = redact(str(exc), api_key if api_key != KEYLESS_PLACEHOLDER else None)
-    detail = provider_words(_LITELLM_PREFIX.sub("", (scrub(text) if scrub is not None else text).strip()))
-    if len(detail) > _MAX_MESSAGE_CHARS:
-        detail = detail[:_MAX_MESSAGE_CHARS] + "..."
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError) or status in (401, 403):
-        name = resolved.api_key_secret_name
-        if name:
-            return ConfigurationError(
-                f"{model}: the provider rejected the key in secret {name} (HTTP {status}): {detail}",
-                hint=f"Store a valid key with: aixgo secrets set {name}",
-            )
-        where = f"model service '{resolved.service_name}'" if resolved.service_name else model
-        return ConfigurationError(
-            f"{model}: the provider refused the request as unauthorized (HTTP {status}) and {where} "
-            f"names no key secret: {detail}",
-            hint="Add api_key_secret to the model_services entry, then: aixgo secrets set NAME",
-        )
-    transport = transport_failure(litellm, exc, resolved, timeout_s)
-    if transport is not None:
-        kind, words, retryable = transport
-        hint = None
-        if not retryable:
-            hint = "Check the model service's api_base (or the provider's address), then: aixgo resume RUN_ID"
-        return ProviderError(
-            redact(f"{model}: {words}", api_key), kind=kind, retryable=retryable, model=model, hint=hint
-        )
-    kind, retryable = _classify(litellm, exc)
-    if kind == "malformed":
-        # LiteLLM reports an answer it could not parse as HTTP 500 with its wrapper's class names; the
-        # server answered, but not with JSON.
-        detail, status = malformed_reply(detail, resolved), None
-    elif kind == "unexpected":
-        detail = f"{type(exc).__name__}: {detail}"
-    elif isinstance(status, int):
-        detail = f"HTTP {status}: {detail}"
-    return ProviderError(
-        f"{model}: {detail}",
-        kind=kind,
-        retryable=retryable,
-        model=model,
-        status_code=status if isinstance(status, int) else None,
-        retry_after_s=_retry_after(exc) if retryable else None,
-    )
+        return built, not server_sent_usage(iterator)

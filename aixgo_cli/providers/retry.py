@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from aixgo_cli.config.durations import parse_duration
+from aixgo_cli.errors import resume_step
 from aixgo_cli.providers import deadline
 from aixgo_cli.providers.endpoints import is_local
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
@@ -150,7 +151,8 @@ class RetryingClient:
                 model=exc.model,
                 status_code=exc.status_code,
                 retry_after_s=exc.retry_after_s,
-                hint="Wait, then continue with: aixgo resume RUN_ID",
+                hint="Wait, then continue with:",
+                next_step=resume_step(),
             )
             too_long.attempts = attempt
             raise too_long from None

@@ -39,13 +39,17 @@ def build_client(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
+    workers: int = 1,
 ) -> LLMClient:
     """`scrub` is the secret filter (for cassette lines and provider errors); `missing_secrets` names the
-    keys a replayed cassette stands in for."""
+    keys a replayed cassette stands in for; `workers` > 1 spreads the HTTP requests over that many worker
+    processes (every layer above the adapter stays in this one)."""
     if replay_from is not None:
         return ReplayingClient(replay_from, scrub=scrub or keep_text, missing_secrets=missing_secrets)
     resolver = ModelResolver(model_services)
-    client: LLMClient = LiteLLMClient(get_secret, resolver, default_timeout_s=default_timeout_s, scrub=scrub)
+    client: LLMClient = LiteLLMClient(
+        get_secret, resolver, default_timeout_s=default_timeout_s, scrub=scrub, workers=workers
+    )
     client = RateLimitedClient(client, resolver, clock=clock, sleep=sleep)
     client = CircuitBreakerClient(
         client,

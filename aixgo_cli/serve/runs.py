@@ -235,7 +235,9 @@ class ServedRuns:
         began = time.monotonic()
         self.metrics.run_started()
         try:
-            session = RunSession.prepare(services or RunServices(workflow))
+            # workers=1: the server's threads share one model-call loop; forking worker processes from a
+            # process that runs many threads (uvicorn, other runs) is not safe.
+            session = RunSession.prepare(services or RunServices(workflow), workers=1)
             runner = session.runner(self.journal, lambda event: self._emit(handle, event))
 
             def announced(run_id: str) -> None:

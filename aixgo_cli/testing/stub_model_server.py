@@ -14,7 +14,7 @@ where the provider layer breaks, and only real HTTP exercises them. Shape:
   ``{match, reply}``, replaces); ``POST /_stub/config`` (``{"latency_s": x}``); ``POST /_stub/reset``
   (clears script, rules and the request log); ``GET /_stub/stats``: ``{total, by_model, requests:
   [{model, messages_hash, stream, has_tools, has_response_format, response_format, tool_choice,
-  max_tokens, temperature}]}``.
+  max_tokens, temperature}], connections}`` (``connections``: TCP connections accepted, to see reuse).
 * Every chat request is logged when it arrives, before any delay, so a test can count requests that the
   client gave up on.
 
@@ -60,6 +60,7 @@ class _State:
         self.requests: list[dict[str, Any]] = []
         self.embedding_requests: list[int] = []  # the number of texts in each embedding request
         self.embedding_failures = 0
+        self.connections = 0  # TCP connections accepted: shows whether clients reuse theirs
         self.stopping = threading.Event()
 
     def next_item(self, request: dict[str, Any]) -> tuple[replies.ScriptItem, int, float]:
@@ -94,6 +95,7 @@ class _State:
                 "by_model": dict(by_model),
                 "requests": [dict(r) for r in self.requests],
                 "embedding_requests": list(self.embedding_requests),
+                "connections": self.connections,
             }
 
     def reset(self) -> None:
@@ -103,6 +105,7 @@ class _State:
             self.requests = []
             self.embedding_requests = []
             self.embedding_failures = 0
+            self.connections = 0
             self.latency_s = self.initial_latency_s
 
 
@@ -113,6 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.state.lock:
+            self.server.state.connections += 1
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: test output should show the test's own messages only."""

@@ -9,7 +9,8 @@ from email.utils import format_datetime
 import pytest
 from tests.providers.providers_helpers import Sleeps, ask
 
-from aixgo_cli.errors import ConfigurationError, RunError
+from aixgo_cli.cli.error_report import shown_hint
+from aixgo_cli.errors import ConfigurationError, RunError, resume_step
 from aixgo_cli.providers.errors import ProviderError, RetriesExhaustedError
 from aixgo_cli.providers.retry import RetryingClient, RetryNotice, RetryPolicy, backoff_delay, parse_retry_after
 from aixgo_cli.testing.fake_client import ScriptedClient
@@ -97,7 +98,9 @@ def test_a_retry_after_longer_than_the_limit_fails_instead_of_sleeping() -> None
         RetryingClient(inner, RetryPolicy(max_retry_after_s=120.0), sleep=sleeps).complete(ask("q"))
     assert sleeps.calls == []
     assert info.value.retryable is False
-    assert info.value.hint is not None and "aixgo resume" in info.value.hint
+    # The next command is data (rendered by the CLI once the runner knows the run id), not text.
+    assert info.value.next_step == resume_step()
+    assert shown_hint(info.value) == "Wait, then continue with: aixgo resume RUN_ID"
 
 
 def test_on_retry_is_told_before_each_wait() -> None:

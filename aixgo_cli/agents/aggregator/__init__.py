@@ -21,23 +21,8 @@ from aixgo_cli.agents.aggregator.result import llm_result, vote_result
 from aixgo_cli.agents.aggregator.voting import vote
 from aixgo_cli.agents.base import Invocation, ModelGateway
 from aixgo_cli.errors import UserError
-from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.types import ChatRequest, ChatResponse
 
 __all__ = ["aggregate"]
-
-
-class _CountingGateway:
-    """Passes calls through and adds up their tokens (every attempt of a structured call counts)."""
-
-    def __init__(self, inner: ModelGateway) -> None:
-        self.inner = inner
-        self.tokens = 0
-
-    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
-        response = self.inner.complete(request, on_token=on_token)
-        self.tokens += response.usage.total_tokens
-        return response
 
 
 def aggregate(invocation: Invocation) -> dict[str, Any]:
@@ -50,9 +35,9 @@ def aggregate(invocation: Invocation) -> dict[str, Any]:
             f"aggregator '{invocation.spec.name}' uses {config.strategy}, which needs a model",
             hint="add `model: openai/gpt-4o-mini`, or choose a voting_* strategy",
         )
-    counting = _CountingGateway(invocation.llm)
-    synthesis = run_llm_strategy(_with_call_timeout(invocation, counting), config, prepared.inputs)
-    return llm_result(config, prepared, synthesis, counting.tokens)
+    spent_before = invocation.llm.usage.total_tokens  # every attempt of a structured call counts
+    synthesis = run_llm_strategy(_with_call_timeout(invocation, invocation.llm), config, prepared.inputs)
+    return llm_result(config, prepared, synthesis, invocation.llm.usage.total_tokens - spent_before)
 
 
 def _with_call_timeout(invocation: Invocation, llm: ModelGateway) -> Invocation:

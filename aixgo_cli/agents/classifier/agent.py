@@ -9,39 +9,22 @@ that adds up the usage of every attempt, so `tokens_used` is what the classifica
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from aixgo_cli.agents.base import Invocation, ModelGateway
+from aixgo_cli.agents.base import Invocation
 from aixgo_cli.agents.classifier import prompt
 from aixgo_cli.agents.classifier.config import ClassifierConfig
 from aixgo_cli.agents.classifier.result import multi_label, single_label
 from aixgo_cli.agents.structured import complete_structured
-from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.types import ChatRequest, ChatResponse, Usage
-
-
-class _CountingGateway:
-    """Passes calls through and sums their usage (replayed calls included, so a resume reports the same)."""
-
-    def __init__(self, inner: ModelGateway) -> None:
-        self.inner = inner
-        self.usage = Usage()
-
-    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
-        response = self.inner.complete(request, on_token=on_token)
-        self.usage = self.usage + response.usage
-        return response
 
 
 def classify(invocation: Invocation) -> dict[str, Any]:
     config = ClassifierConfig.from_block(invocation.spec.config)
-    gateway = _CountingGateway(invocation.llm)
-    call = replace(invocation, llm=gateway)
+    spent_before = invocation.llm.usage.total_tokens
     reply = complete_structured(
-        call, prompt.messages(invocation, config), prompt.response_schema(config), what="classification"
+        invocation, prompt.messages(invocation, config), prompt.response_schema(config), what="classification"
     )
-    tokens = gateway.usage.total_tokens
+    tokens = invocation.llm.usage.total_tokens - spent_before
     if config.multi_label:
         return multi_label(reply.data, config, tokens)
     return single_label(reply.data, config, tokens)

@@ -46,4 +46,4 @@ def plan(invocation: Invocation) -> dict[str, Any]:
     critique: str | None = None
     if config.self_critique:
         draft, critique = critique_and_revise(planning, draft)
-    return finish(draft, problem=problem, config=config, tokens=planning.model.tokens, critique=critique)
+    return finish(draft, problem=problem, config=config, tokens=planning.tokens, critique=critique)

@@ -25,25 +25,9 @@ from aixgo_cli.agents.planner.structure import Draft, draft_of, prerequisite_pro
 from aixgo_cli.agents.prompts import chat_request
 from aixgo_cli.agents.structured import DEFAULT_MAX_RETRIES, complete_structured
 from aixgo_cli.errors import RunError, resume_step
-from aixgo_cli.providers.protocol import TokenCallback
-from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse
+from aixgo_cli.providers.types import ChatMessage
 
 Check = Callable[[Any], list[str]]
-
-
-class CountingModel:
-    """A model gateway that adds up the tokens of every reply passing through it."""
-
-    def __init__(self, inner: ModelGateway) -> None:
-        self.inner = inner
-        self.tokens = 0
-        self.calls = 0
-
-    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
-        response = self.inner.complete(request, on_token=on_token)
-        self.calls += 1
-        self.tokens += response.usage.total_tokens
-        return response
 
 
 @dataclass
@@ -54,12 +38,13 @@ class Planning:
     config: PlannerConfig
     problem: str
     context: str | None
-    model: CountingModel
+    model: ModelGateway
+    tokens_before: int  # what the unit's calls had cost when planning started
     rounds: int = 1
 
     @classmethod
     def start(cls, invocation: Invocation, config: PlannerConfig, problem: str) -> Planning:
-        model = CountingModel(invocation.llm)
+        model = invocation.llm
         context = None
         if invocation.spec.prompt:
             context = invocation.render(invocation.spec.prompt, invocation.template_context())
@@ -67,7 +52,12 @@ class Planning:
         # here see a first attempt: `complete_structured` must not scale the budget a second time.
         rounds = max(1, invocation.attempt)
         tuned = replace(invocation, llm=model, attempt=1)
-        return cls(tuned, config, problem, context, model, rounds)
+        return cls(tuned, config, problem, context, model, model.usage.total_tokens, rounds)
+
+    @property
+    def tokens(self) -> int:
+        """Tokens of the planning calls so far (replayed ones included)."""
+        return self.model.usage.total_tokens - self.tokens_before
 
     @property
     def attempts(self) -> int:
