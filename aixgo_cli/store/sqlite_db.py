@@ -263,6 +263,12 @@ class Database:
             with conn:
                 yield conn
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Several reads without a transaction, for rows whose parts never change once written (blobs)."""
+        with self.lock, translated_errors(self.path):
+            yield self.connection()
+
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
         """A single-statement read; SQLite gives one statement a consistent snapshot by itself."""
         with self.lock, translated_errors(self.path):

@@ -1,0 +1,137 @@
+"""Long strings of the journal's JSON columns, stored once per run by content and referenced from the rows.
+
+A model answer used to be written twice per step: inside the call's `response_json` and again as the
+unit's `output_json` (and a chained step's request carries earlier text again). Here every string value of
+at least `MIN_LENGTH` characters in a JSON column goes to the `blobs` table, keyed by the SHA-256 of its
+UTF-8 bytes within its run, and the column keeps an *envelope*: the JSON text with each such string
+literal replaced by `""`, plus a short `*_refs` column saying where the literals go back.
+
+Why content addressing and not "the step's output is its call's answer": it needs no knowledge of what
+an agent does with an answer (a react agent returns it, a structured one parses it, a tool loop sends it
+back as history), it deduplicates every place the same text recurs within a run, and old rows (refs
+NULL) read exactly as before, so the migration adds columns and rewrites nothing.
+
+Exactness: the envelope is cut from the original text and a literal is re-encoded with the same
+`ensure_ascii` choice (recorded per value), so the text read back is the text written, byte for byte;
+`join` checks the result and the writer falls back to storing the text whole if it ever differs.
+The envelope stays valid JSON, so SQL over it (`json_extract` of usage flags in `spent()`) still works.
+Blobs live and die with their run (foreign key, ON DELETE CASCADE); a blob left behind by a restarted
+unit is kept until the run is deleted.
+
+Refs format: `a` or `u` (ASCII-escaped or raw literals), then `;offset:blob_id` per string, offsets in
+the envelope. Example: `u;0:17` for a unit output that is one long string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from typing import Any, Final
+
+from aixgo_cli.store.records import journal_damaged
+
+MIN_LENGTH: Final = 256  # below this a blob row and its index entry cost more than they save
+_PLACEHOLDER: Final = '""'
+
+
+def long_strings(value: Any, found: list[str]) -> list[str]:
+    """The string values of at least MIN_LENGTH characters in a parsed JSON value, in document order."""
+    if isinstance(value, str):
+        if len(value) >= MIN_LENGTH:
+            found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            long_strings(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            long_strings(item, found)
+    return found
+
+
+def cut(text: str) -> tuple[str, bool, list[tuple[int, str]]] | None:
+    """(envelope, ascii, [(offset in envelope, string)]) for JSON text with long strings, else None."""
+    if len(text) < MIN_LENGTH + 2:
+        return None
+    strings = long_strings(json.loads(text), [])
+    if not strings:
+        return None
+    ascii_only = text.isascii()  # a raw non-ASCII character means the writer did not escape them
+    parts: list[str] = []
+    holes: list[tuple[int, str]] = []
+    size = pos = 0
+    for value in strings:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: SQLite text cannot hold it, keep it inline
+            continue
+        literal = json.dumps(value, ensure_ascii=ascii_only)
+        at = text.find(literal, pos)
+        if at < 0:
+            continue
+        parts.append(text[pos:at])
+        size += at - pos
+        holes.append((size, value))
+        parts.append(_PLACEHOLDER)
+        size += len(_PLACEHOLDER)
+        pos = at + len(literal)
+    if not holes:
+        return None
+    parts.append(text[pos:])
+    return "".join(parts), ascii_only, holes
+
+
+def join(envelope: str, ascii_only: bool, holes: list[tuple[int, str]]) -> str:
+    """The inverse of `cut`."""
+    parts: list[str] = []
+    pos = 0
+    for offset, value in holes:
+        parts.append(envelope[pos:offset])
+        parts.append(json.dumps(value, ensure_ascii=ascii_only))
+        pos = offset + len(_PLACEHOLDER)
+    parts.append(envelope[pos:])
+    return "".join(parts)
+
+
+def _blob_id(conn: sqlite3.Connection, run: int, value: str) -> int:
+    digest = hashlib.sha256(value.encode("utf-8")).digest()
+    row = conn.execute("SELECT id FROM blobs WHERE run = ? AND sha256 = ?", (run, digest)).fetchone()
+    if row is not None:
+        return int(row[0])
+    cursor = conn.execute("INSERT INTO blobs (run, sha256, body) VALUES (?, ?, ?)", (run, digest, value))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def store(conn: sqlite3.Connection, run: int, text: str | None) -> tuple[str | None, str | None]:
+    """(column text, refs) to write for `text`, inside the caller's write transaction."""
+    if text is None:
+        return None, None
+    pieces = cut(text)
+    if pieces is None:
+        return text, None
+    envelope, ascii_only, holes = pieces
+    if join(envelope, ascii_only, holes) != text:  # cannot happen by construction; never risk an answer on it
+        return text, None
+    refs = "a" if ascii_only else "u"
+    for offset, value in holes:
+        refs += f";{offset}:{_blob_id(conn, run, value)}"
+    return envelope, refs
+
+
+def load(conn: sqlite3.Connection, text: str | None, refs: str | None) -> str | None:
+    """The column's original text from its envelope and refs (text as is when refs is NULL)."""
+    if refs is None or text is None:
+        return text
+    try:
+        mode, *marks = refs.split(";")
+        wanted = [(int(offset), int(blob)) for offset, blob in (mark.split(":") for mark in marks)]
+    except ValueError:
+        raise journal_damaged(f"unreadable text references {refs[:40]!r}") from None
+    holes = []
+    for offset, blob in wanted:
+        row = conn.execute("SELECT body FROM blobs WHERE id = ?", (blob,)).fetchone()
+        if row is None:
+            raise journal_damaged(f"text {blob} referenced by a row is missing")
+        holes.append((offset, str(row[0])))
+    return join(text, mode == "a", holes)
