@@ -138,7 +138,8 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         CREATE UNIQUE INDEX blobs_sha256 ON blobs (run, sha256);
         ALTER TABLE units ADD COLUMN output_refs TEXT;
         ALTER TABLE calls ADD COLUMN request_refs TEXT;
-        ALTER TABLE calls ADD COLUMN response_refs TEXT
+        ALTER TABLE calls ADD COLUMN response_refs TEXT;
+        ALTER TABLE runs ADD COLUMN result_refs TEXT
         """,
     ),
 )

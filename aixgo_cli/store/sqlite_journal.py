@@ -36,7 +36,7 @@ from aixgo_cli.store.records import (
     check_json,
 )
 from aixgo_cli.store.sqlite_db import Database
-from aixgo_cli.store.sqlite_runs import RUN_COLUMNS, SqliteRuns
+from aixgo_cli.store.sqlite_runs import RUN_COLUMNS, SqliteRuns, store_result
 from aixgo_cli.store.sqlite_sessions import SqliteSessions
 from aixgo_cli.store.sqlite_usage import SqliteUsage
 
@@ -335,6 +335,7 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
                 raise ValueError(f"run {run.run_id} is already in {self.path}") from None
             pk = cursor.lastrowid
             assert pk is not None
+            store_result(conn, pk, run.result_json)
             conn.executemany(
                 f"INSERT INTO units (run, {_UNIT_READ}) VALUES (?{', ?' * 15})",
                 [_unit_row(conn, pk, u) for u in units],
