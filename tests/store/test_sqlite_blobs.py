@@ -1,0 +1,93 @@
+"""Each answer is stored once in the SQLite journal (store/blobs.py), measured through the real engine."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from aixgo_cli.config.model import load_workflow
+from aixgo_cli.engine.runner import Runner, RunParams
+from aixgo_cli.errors import UserError
+from aixgo_cli.providers.types import ChatRequest
+from aixgo_cli.store.sqlite_db import PAGE_SIZE
+from aixgo_cli.store.sqlite_journal import SqliteJournal
+from aixgo_cli.testing.fake_client import ScriptedClient
+
+FANOUT = """\
+version: 1
+name: blobs
+agents:
+  - {name: items, role: producer, producer_config: {source: input, format: lines}}
+  - {name: answer, role: react, model: openai/gpt-4o-mini, inputs: [items], concurrency: 2}
+"""
+ANSWER_BYTES = 2048
+
+
+def answer(request: ChatRequest) -> str:
+    """A distinct 2 KB answer per item, so no two steps can share a stored text."""
+    return (request.last_user_text() + " ") * (ANSWER_BYTES // 4)
+
+
+def fanout(tmp_path: Path, items: int, name: str = "j.db") -> Path:
+    workflow_path = tmp_path / "w.yaml"
+    workflow_path.write_text(FANOUT)
+    path = tmp_path / name
+    client = ScriptedClient(rules=[(".", lambda request: answer(request)[:ANSWER_BYTES])])
+    with SqliteJournal(path) as journal:
+        lines = "\n".join(f"q{n:06d}" for n in range(items))
+        outcome = Runner(journal, client, lambda event: None).start(load_workflow(workflow_path), RunParams(lines))
+        assert outcome.status == "completed", outcome.error
+    return path
+
+
+def test_an_answer_is_stored_once_for_its_call_its_step_and_the_run_result(tmp_path: Path) -> None:
+    path = fanout(tmp_path, 3)
+    conn = sqlite3.connect(path)
+    for item in ("q000000", "q000001", "q000002"):
+        text = ("q" + item[1:] + " ") * 3  # a piece only the answer to this item contains
+        copies = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM blobs WHERE instr(body, ?1))"
+            " + (SELECT COUNT(*) FROM units WHERE instr(output_json, ?1))"
+            " + (SELECT COUNT(*) FROM calls WHERE instr(response_json, ?1) OR instr(request_json, ?1))"
+            " + (SELECT COUNT(*) FROM runs WHERE instr(result_json, ?1))",
+            (text,),
+        ).fetchone()[0]
+        assert copies == 1, item
+    conn.close()
+
+
+def test_a_step_costs_at_most_2_kb_beyond_its_2_kb_answer(tmp_path: Path) -> None:
+    """Bytes of the file (after VACUUM) per extra step, minus the answer and prompt text written once."""
+    sizes = {}
+    for items in (50, 250):
+        path = fanout(tmp_path, items, f"{items}.db")
+        conn = sqlite3.connect(path)
+        conn.execute("VACUUM")
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+        conn.close()
+        sizes[items] = path.stat().st_size
+    per_step = (sizes[250] - sizes[50]) / 200
+    payload = ANSWER_BYTES + len("q000000") * 2  # the answer, the prompt and the producer's item list
+    print(f"journal bytes per step beyond the payload: {per_step - payload:.0f}")
+    assert per_step - payload <= 2048, per_step
+
+
+def test_deleting_a_run_deletes_its_texts_and_damaged_references_are_reported(tmp_path: Path) -> None:
+    path = fanout(tmp_path, 2)
+    with SqliteJournal(path) as journal:
+        run = journal.list_runs()[0]
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE units SET output_refs = 'u;0:999999' WHERE output_refs IS NOT NULL")
+        conn.commit()
+        with pytest.raises(UserError, match="damaged"):
+            journal.list_units(run.run_id)
+        conn.execute("UPDATE units SET output_refs = 'u;zero' WHERE output_refs IS NOT NULL")
+        conn.commit()
+        with pytest.raises(UserError, match="damaged"):
+            journal.list_units(run.run_id)
+        assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] > 0
+        journal.delete_run(run.run_id)
+        assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 0
+        conn.close()
