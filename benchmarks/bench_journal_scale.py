@@ -25,6 +25,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aixgo_cli.providers.protocol import TokenCallback
+    from aixgo_cli.providers.types import ChatRequest, ChatResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -44,10 +49,10 @@ class FakeGateway:
     def __init__(self, size: int) -> None:
         self.size = size
 
-    def complete(self, request: object, *, on_token: object = None) -> object:
+    def complete(self, request: ChatRequest, *, on_token: TokenCallback | None = None) -> ChatResponse:
         from aixgo_cli.providers.types import ChatResponse, Usage
 
-        line = request.last_user_text()  # type: ignore[attr-defined]
+        line = request.last_user_text()
         text = ((line + " ") * (self.size // (len(line) + 1) + 1))[: self.size]
         return ChatResponse(content=text, usage=Usage(10, self.size // 4, 0.0), model="fake")
 
