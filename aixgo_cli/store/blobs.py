@@ -12,8 +12,8 @@ back as history), it deduplicates every place the same text recurs within a run,
 NULL) read exactly as before, so the migration adds columns and rewrites nothing.
 
 Exactness: the envelope is cut from the original text and a literal is re-encoded with the same
-`ensure_ascii` choice (recorded per value), so the text read back is the text written, byte for byte;
-`join` checks the result and the writer falls back to storing the text whole if it ever differs.
+`ensure_ascii` choice (recorded per column value), so the text read back is the text written, byte for
+byte; a string whose literal is not found as this encoder writes it stays inline.
 The envelope stays valid JSON, so SQL over it (`json_extract` of usage flags in `spent()`) still works.
 Blobs live and die with their run (foreign key, ON DELETE CASCADE); a blob left behind by a restarted
 unit is kept until the run is deleted.
@@ -27,9 +27,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
-from aixgo_cli.store.records import journal_damaged
+from aixgo_cli.store.records import journal_damaged, parse_json
 
 MIN_LENGTH: Final = 256  # below this a blob row and its index entry cost more than they save
 _PLACEHOLDER: Final = '""'
@@ -49,40 +51,56 @@ def long_strings(value: Any, found: list[str]) -> list[str]:
     return found
 
 
-def cut(text: str) -> tuple[str, bool, list[tuple[int, str]]] | None:
-    """(envelope, ascii, [(offset in envelope, string)]) for JSON text with long strings, else None."""
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """JSON text ready to store: `text` is the envelope when `holes` is not empty, else the whole text."""
+
+    text: str
+    ascii_only: bool = True
+    holes: tuple[tuple[int, str], ...] = ()
+
+
+def prepare(field: str, text: str | None) -> Cut | None:
+    """Check that `text` is strict JSON and cut its long strings out: done before the write transaction,
+    so the lock is held only for the inserts. The text is parsed once, for both."""
+    if text is None:
+        return None
+    value = parse_json(field, text)
     if len(text) < MIN_LENGTH + 2:
-        return None
-    strings = long_strings(json.loads(text), [])
+        return Cut(text)
+    strings = long_strings(value, [])
+    del value
     if not strings:
-        return None
+        return Cut(text)
     ascii_only = text.isascii()  # a raw non-ASCII character means the writer did not escape them
     parts: list[str] = []
     holes: list[tuple[int, str]] = []
     size = pos = 0
-    for value in strings:
+    for string in strings:
         try:
-            value.encode("utf-8")
+            string.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: SQLite text cannot hold it, keep it inline
             continue
-        literal = json.dumps(value, ensure_ascii=ascii_only)
+        literal = json.dumps(string, ensure_ascii=ascii_only)
         at = text.find(literal, pos)
-        if at < 0:
+        if at < 0:  # written with escapes this encoder does not produce: keep it inline
             continue
+        # The envelope is the text with this literal replaced by "": `join` puts the same literal back,
+        # so the text read is the text written by construction (the contract suite checks it too).
         parts.append(text[pos:at])
         size += at - pos
-        holes.append((size, value))
+        holes.append((size, string))
         parts.append(_PLACEHOLDER)
         size += len(_PLACEHOLDER)
         pos = at + len(literal)
     if not holes:
-        return None
+        return Cut(text)
     parts.append(text[pos:])
-    return "".join(parts), ascii_only, holes
+    return Cut("".join(parts), ascii_only, tuple(holes))
 
 
-def join(envelope: str, ascii_only: bool, holes: list[tuple[int, str]]) -> str:
-    """The inverse of `cut`."""
+def join(envelope: str, ascii_only: bool, holes: Iterable[tuple[int, str]]) -> str:
+    """The inverse of `prepare`'s cut."""
     parts: list[str] = []
     pos = 0
     for offset, value in holes:
@@ -103,20 +121,16 @@ def _blob_id(conn: sqlite3.Connection, run: int, value: str) -> int:
     return cursor.lastrowid
 
 
-def store(conn: sqlite3.Connection, run: int, text: str | None) -> tuple[str | None, str | None]:
-    """(column text, refs) to write for `text`, inside the caller's write transaction."""
-    if text is None:
+def store(conn: sqlite3.Connection, run: int, cut: Cut | None) -> tuple[str | None, str | None]:
+    """(column text, refs) to write for a prepared text, inside the caller's write transaction."""
+    if cut is None:
         return None, None
-    pieces = cut(text)
-    if pieces is None:
-        return text, None
-    envelope, ascii_only, holes = pieces
-    if join(envelope, ascii_only, holes) != text:  # cannot happen by construction; never risk an answer on it
-        return text, None
-    refs = "a" if ascii_only else "u"
-    for offset, value in holes:
+    if not cut.holes:
+        return cut.text, None
+    refs = "a" if cut.ascii_only else "u"
+    for offset, value in cut.holes:
         refs += f";{offset}:{_blob_id(conn, run, value)}"
-    return envelope, refs
+    return cut.text, refs
 
 
 def load(conn: sqlite3.Connection, text: str | None, refs: str | None) -> str | None:

@@ -33,7 +33,6 @@ from aixgo_cli.store.records import (
     UnitRecord,
     UnitStatus,
     check_choice,
-    check_json,
 )
 from aixgo_cli.store.sqlite_db import Database
 from aixgo_cli.store.sqlite_runs import RUN_COLUMNS, SqliteRuns, store_result
@@ -140,10 +139,10 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
         events: Sequence[EventSpec],
     ) -> None:
         rules.check_usage(*usage)
-        check_json("output_json", output_json)
+        cut = blobs.prepare("output_json", output_json)
         with self._write(run_id) as (conn, run):
             now = self._clock()
-            output, refs = blobs.store(conn, run, output_json)
+            output, refs = blobs.store(conn, run, cut)
             params = (status, output, refs, error, *usage, now, duration_ms, now, run, unit_key)
             if conn.execute(_FINISH_UNIT, params).rowcount != 1:
                 found = conn.execute(
@@ -210,9 +209,9 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
 
     def record_call_intent(self, run_id: str, unit_key: str, call_key: str, kind: CallKind, request_json: str) -> None:
         check_choice("kind", kind, CALL_KINDS)
-        check_json("request_json", request_json)
+        cut = blobs.prepare("request_json", request_json)
         with self._write(run_id) as (conn, run):
-            request, refs = blobs.store(conn, run, request_json)
+            request, refs = blobs.store(conn, run, cut)
             params = (run, call_key, unit_key, kind, request, self._clock(), refs)
             if conn.execute(_CALL_INTENT, params).rowcount != 1:
                 raise ValueError(f"call {call_key!r} already completed; use its recorded response")
@@ -228,9 +227,9 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
         usage: tuple[int, int, float],
     ) -> None:
         rules.check_usage(*usage)
-        check_json("response_json", response_json)
+        cut = blobs.prepare("response_json", response_json)
         with self._write(run_id) as (conn, run):
-            response, refs = blobs.store(conn, run, response_json)
+            response, refs = blobs.store(conn, run, cut)
             params = (status, response, refs, error, *usage, self._clock(), run, call_key)
             if conn.execute(_FINISH_CALL, params).rowcount != 1:
                 found = conn.execute(
@@ -335,7 +334,7 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
                 raise ValueError(f"run {run.run_id} is already in {self.path}") from None
             pk = cursor.lastrowid
             assert pk is not None
-            store_result(conn, pk, run.result_json)
+            store_result(conn, pk, blobs.prepare("result_json", run.result_json))
             conn.executemany(
                 f"INSERT INTO units (run, {_UNIT_READ}) VALUES (?{', ?' * 15})",
                 [_unit_row(conn, pk, u) for u in units],
@@ -357,13 +356,13 @@ def _row(pk: int | None, record: UnitRecord | CallRecord | EventRecord) -> tuple
 
 def _unit_row(conn: sqlite3.Connection, pk: int, unit: UnitRecord) -> tuple[Any, ...]:
     """An imported unit's row: its output stored as `blobs` does for a written one."""
-    output, refs = blobs.store(conn, pk, unit.output_json)
+    output, refs = blobs.store(conn, pk, blobs.prepare("output_json", unit.output_json))
     return (*_row(pk, replace(unit, output_json=output)), refs)
 
 
 def _call_row(conn: sqlite3.Connection, pk: int, call: CallRecord) -> tuple[Any, ...]:
-    request, request_refs = blobs.store(conn, pk, call.request_json)
-    response, response_refs = blobs.store(conn, pk, call.response_json)
+    request, request_refs = blobs.store(conn, pk, blobs.prepare("request_json", call.request_json))
+    response, response_refs = blobs.store(conn, pk, blobs.prepare("response_json", call.response_json))
     assert request is not None
     return (*_row(pk, replace(call, request_json=request, response_json=response)), request_refs, response_refs)
 

@@ -97,7 +97,7 @@ class SqliteRuns:
     def create_run(self, run: RunRecord) -> None:
         check_choice("status", run.status, RUN_STATUSES)
         check_json("params_json", run.params_json)
-        check_json("result_json", run.result_json)
+        result = blobs.prepare("result_json", run.result_json)
         if not run.run_id:
             raise ValueError("a run needs an id")
         with self._db.write() as conn:
@@ -107,7 +107,7 @@ class SqliteRuns:
                 raise ValueError(f"a run with id {run.run_id} already exists") from None
             if cursor.lastrowid is not None:
                 self._keys[run.run_id] = cursor.lastrowid
-                store_result(conn, cursor.lastrowid, run.result_json)
+                store_result(conn, cursor.lastrowid, result)
 
     def _runs(self, where: str, params: tuple[object, ...]) -> list[RunRecord]:
         with self._db.reading() as conn:
@@ -153,8 +153,7 @@ class SqliteRuns:
         if status is not None:
             check_choice("status", status, RUN_STATUSES)
             changes["status"] = status
-        if result_json is not Keep.KEEP:
-            check_json("result_json", result_json)
+        result = None if result_json is Keep.KEEP else blobs.prepare("result_json", result_json)
         if error is not Keep.KEEP:
             changes["error"] = error
         if params_json is not None:
@@ -164,7 +163,7 @@ class SqliteRuns:
         changes.update({name: value for name, value in totals.items() if value is not None})
         with self._write(run_id) as (conn, run):
             if result_json is not Keep.KEEP:
-                changes["result_json"], changes["result_refs"] = blobs.store(conn, run, result_json)
+                changes["result_json"], changes["result_refs"] = blobs.store(conn, run, result)
             changes["updated_at"] = self._clock()
             assignments = ", ".join(f"{name} = ?" for name in changes)
             cursor = conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run))
@@ -244,8 +243,8 @@ def run_record(conn: sqlite3.Connection, row: tuple[object, ...]) -> RunRecord:
     return replace(record, result_json=blobs.load(conn, record.result_json, str(row[-1])))
 
 
-def store_result(conn: sqlite3.Connection, run: int, result_json: str | None) -> None:
+def store_result(conn: sqlite3.Connection, run: int, result: blobs.Cut | None) -> None:
     """Move the long strings of a just inserted run's result to `blobs` (they need the run's key)."""
-    envelope, refs = blobs.store(conn, run, result_json)
+    envelope, refs = blobs.store(conn, run, result)
     if refs is not None:
         conn.execute("UPDATE runs SET result_json = ?, result_refs = ? WHERE id = ?", (envelope, refs, run))
