@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aixgo_cli.errors import ConfigurationError, RunError, UserError
+from aixgo_cli.errors import ConfigurationError, RunError, UserError, resume_step
 from aixgo_cli.store.migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
@@ -81,7 +81,8 @@ def translate(exc: sqlite3.DatabaseError, where: Path) -> Exception | None:
     if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
         return RunError(
             f"writing the journal {where} failed ({exc}); completed steps are kept",
-            hint="free disk space, then resume the run with `aixgo resume RUN_ID`",
+            hint="free disk space, then continue with:",
+            next_step=resume_step(),  # the runner fills in the run id; outside a run the CLI shows RUN_ID
         )
     return None
 

@@ -91,3 +91,23 @@ def test_deleting_a_run_deletes_its_texts_and_damaged_references_are_reported(tm
         journal.delete_run(run.run_id)
         assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 0
         conn.close()
+
+
+def test_a_full_disk_is_a_run_error_whose_next_step_is_resume_as_data(tmp_path: Path) -> None:
+    from aixgo_cli.cli.error_report import shown_hint
+    from aixgo_cli.errors import NextStep, RunError
+    from aixgo_cli.store.records import RunRecord
+
+    with SqliteJournal(tmp_path / "j.db") as journal:
+        run = RunRecord.start(workflow_name="w", workflow_path="w.yaml", workflow_hash="h", params_json="{}")
+        journal.create_run(run)
+        journal.start_unit(run.run_id, "u", place="u", input_hash="i", definition_hash="d")
+        conn = journal._db.connection()
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow: SQLite reports SQLITE_FULL
+        big = '"' + "x" * 200_000 + '"'
+        with pytest.raises(RunError, match="completed steps are kept") as full:
+            journal.complete_unit(run.run_id, "u", big)
+        assert full.value.next_step == NextStep("resume")
+        assert shown_hint(full.value) == "free disk space, then continue with: aixgo resume RUN_ID"
+        assert journal.get_unit(run.run_id, "u").status == "started"  # type: ignore[union-attr]
