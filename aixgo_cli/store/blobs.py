@@ -18,8 +18,12 @@ The envelope stays valid JSON, so SQL over it (`json_extract` of usage flags in 
 Blobs live and die with their run (foreign key, ON DELETE CASCADE); a blob left behind by a restarted
 unit is kept until the run is deleted.
 
-Refs format: `a` or `u` (ASCII-escaped or raw literals), then `;offset:blob_id` per string, offsets in
-the envelope. Example: `u;0:17` for a unit output that is one long string.
+Storage: a text's UTF-8 bytes are cut into parts of `PART_BYTES`, rows with consecutive ids; only the
+first carries the digest. A row of 2 KB would take a 4 KiB page alone (two do not fit), wasting half of
+it; parts of ~1 KB fill pages four at a time, so a 2 KB answer costs ~2.1 KB on disk.
+
+Refs format: `a` or `u` (ASCII-escaped or raw literals), then `;offset:first_id:parts` per string,
+offsets in the envelope. Example: `u;0:17:3` for a unit output that is one long string in three parts.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ from typing import Any, Final
 from aixgo_cli.store.records import journal_damaged, parse_json
 
 MIN_LENGTH: Final = 256  # below this a blob row and its index entry cost more than they save
+# A part of a stored text: with its row and cell overhead (~14 bytes, ~46 with the digest of a first part),
+# four parts fill a 4 KiB page (4,088 usable bytes) to within ~30 bytes.
+PART_BYTES: Final = 992
 _PLACEHOLDER: Final = '""'
 
 
@@ -111,14 +118,25 @@ def join(envelope: str, ascii_only: bool, holes: Iterable[tuple[int, str]]) -> s
     return "".join(parts)
 
 
-def _blob_id(conn: sqlite3.Connection, run: int, value: str) -> int:
-    digest = hashlib.sha256(value.encode("utf-8")).digest()
+def _blob_id(conn: sqlite3.Connection, run: int, value: str) -> tuple[int, int]:
+    """(id of the first part, number of parts) of the text in this run, inserting it if it is new.
+
+    The parts of one text get consecutive ids: they are inserted in one write transaction, which only
+    this connection can hold, and SQLite gives a new row the largest id + 1."""
+    data = value.encode("utf-8")
+    parts = max(1, -(-len(data) // PART_BYTES))  # equal digests mean equal bytes, so equal part counts
+    size = -(-len(data) // parts)  # parts of equal size: rows of mixed sizes leave more of a page unused
+    digest = hashlib.sha256(data).digest()
     row = conn.execute("SELECT id FROM blobs WHERE run = ? AND sha256 = ?", (run, digest)).fetchone()
     if row is not None:
-        return int(row[0])
-    cursor = conn.execute("INSERT INTO blobs (run, sha256, body) VALUES (?, ?, ?)", (run, digest, value))
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+        return int(row[0]), parts
+    cursor = conn.execute("INSERT INTO blobs (run, sha256, body) VALUES (?, ?, ?)", (run, digest, data[:size]))
+    first = cursor.lastrowid
+    assert first is not None
+    for index in range(1, parts):
+        piece = data[index * size : (index + 1) * size]
+        cursor = conn.execute("INSERT INTO blobs (id, run, body) VALUES (?, ?, ?)", (first + index, run, piece))
+    return first, parts
 
 
 def store(conn: sqlite3.Connection, run: int, cut: Cut | None) -> tuple[str | None, str | None]:
@@ -129,7 +147,8 @@ def store(conn: sqlite3.Connection, run: int, cut: Cut | None) -> tuple[str | No
         return cut.text, None
     refs = "a" if cut.ascii_only else "u"
     for offset, value in cut.holes:
-        refs += f";{offset}:{_blob_id(conn, run, value)}"
+        first, parts = _blob_id(conn, run, value)
+        refs += f";{offset}:{first}:{parts}"
     return cut.text, refs
 
 
@@ -139,13 +158,20 @@ def load(conn: sqlite3.Connection, text: str | None, refs: str | None) -> str | 
         return text
     try:
         mode, *marks = refs.split(";")
-        wanted = [(int(offset), int(blob)) for offset, blob in (mark.split(":") for mark in marks)]
+        wanted = [tuple(int(number) for number in mark.split(":")) for mark in marks]
+        if any(len(mark) != 3 or mark[2] < 1 for mark in wanted):
+            raise ValueError(refs)
     except ValueError:
         raise journal_damaged(f"unreadable text references {refs[:40]!r}") from None
     holes = []
-    for offset, blob in wanted:
-        row = conn.execute("SELECT body FROM blobs WHERE id = ?", (blob,)).fetchone()
-        if row is None:
-            raise journal_damaged(f"text {blob} referenced by a row is missing")
-        holes.append((offset, str(row[0])))
+    for offset, first, parts in wanted:
+        rows = conn.execute(
+            "SELECT body FROM blobs WHERE id >= ? AND id < ? ORDER BY id", (first, first + parts)
+        ).fetchall()
+        if len(rows) != parts:
+            raise journal_damaged(f"stored text {first} has {len(rows)} of its {parts} parts")
+        try:
+            holes.append((offset, b"".join(row[0] for row in rows).decode("utf-8")))
+        except (TypeError, UnicodeDecodeError):
+            raise journal_damaged(f"stored text {first} is not UTF-8 text") from None
     return join(text, mode == "a", holes)

@@ -34,8 +34,7 @@ from aixgo_cli.errors import ConfigurationError, RunError, UserError, resume_ste
 from aixgo_cli.store.migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
-PAGE_SIZE = 16384
-WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
+PAGE_SIZE = 4096  # SQLite's default, stated: the part size of `blobs` is chosen for it
 _MIN_SQLITE = (3, 35, 0)  # UPSERT with RETURNING
 
 
@@ -224,20 +223,16 @@ class Database:
             )
             try:
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                # Only a new, empty file takes the page size (an existing journal keeps its own). 16 KiB, not
-                # SQLite's 4 KiB: a stored answer of 2-4 KB fills a 4 KiB page alone, half of it unused.
+                # Only a new, empty file takes the page size (an existing journal keeps its own); `blobs`
+                # sizes its parts to pack four to a page of this size.
                 conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 _enable_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
-                # Checkpoint every 4 MiB of pages instead of 1000 pages, so the WAL beside a journal stays
-                # small while a checkpoint (the only fsync with synchronous=NORMAL) comes every ~25 steps
-                # of a 16 KiB-page journal; truncate a WAL that one large transaction blew up once it is
-                # checkpointed. The page cache is sized in bytes (8 MiB), whatever the page size.
-                page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
-                conn.execute(f"PRAGMA wal_autocheckpoint = {max(1, WAL_CHECKPOINT_BYTES // page_size)}")
-                conn.execute(f"PRAGMA journal_size_limit = {WAL_CHECKPOINT_BYTES}")
-                conn.execute("PRAGMA cache_size = -8192")
+                # Checkpoint every 256 pages (1 MiB) instead of 1000, so the WAL beside a journal stays
+                # small; and truncate a WAL that one large transaction blew up, once it is checkpointed.
+                conn.execute("PRAGMA wal_autocheckpoint = 256")
+                conn.execute(f"PRAGMA journal_size_limit = {2 * 1024 * 1024}")
                 migrate(conn, str(self.path))
                 check_tables(conn, self.path)
             except BaseException:

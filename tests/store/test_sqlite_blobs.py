@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -45,16 +46,23 @@ def fanout(tmp_path: Path, items: int, name: str = "j.db") -> Path:
 def test_an_answer_is_stored_once_for_its_call_its_step_and_the_run_result(tmp_path: Path) -> None:
     path = fanout(tmp_path, 3)
     conn = sqlite3.connect(path)
+    # The three distinct answers, each once, and nothing else: prompts and envelopes stay in their rows.
+    assert conn.execute("SELECT SUM(length(body)) FROM blobs").fetchone()[0] == 3 * ANSWER_BYTES
     for item in ("q000000", "q000001", "q000002"):
-        text = ("q" + item[1:] + " ") * 3  # a piece only the answer to this item contains
-        copies = conn.execute(
-            "SELECT (SELECT COUNT(*) FROM blobs WHERE instr(body, ?1))"
-            " + (SELECT COUNT(*) FROM units WHERE instr(output_json, ?1))"
+        piece = (item + " ") * 3  # a piece only the answer to this item contains
+        inline = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM units WHERE instr(output_json, ?1))"
             " + (SELECT COUNT(*) FROM calls WHERE instr(response_json, ?1) OR instr(request_json, ?1))"
             " + (SELECT COUNT(*) FROM runs WHERE instr(result_json, ?1))",
-            (text,),
+            (piece,),
         ).fetchone()[0]
-        assert copies == 1, item
+        assert inline == 0, item
+    with SqliteJournal(path) as journal:
+        run = journal.list_runs()[0]
+        # Units start in any order at concurrency 2; the result is in item order.
+        answers = sorted(json.loads(u.output_json or "null") for u in journal.list_units(run.run_id)[1:])
+        assert answers == json.loads(run.result_json or "null")
+        assert [answer[:16] for answer in answers] == [f"q00000{n} q00000{n} " for n in range(3)]
     conn.close()
 
 

@@ -28,6 +28,7 @@ TEXTS = {
     "escaped slashes": json.dumps("a/b " * 80).replace("/", "\\/"),
     "a lone surrogate": json.dumps("\ud800" + "x" * 300),
     "short": json.dumps("short"),
+    "several KB of multi-byte text": json.dumps(ANSWER * 6, ensure_ascii=False),
 }
 
 
