@@ -164,13 +164,18 @@ class SqliteRuns:
         with self._write(run_id) as (conn, run):
             if result_json is not Keep.KEEP:
                 changes["result_json"], changes["result_refs"] = blobs.store(conn, run, result)
+                result = None  # its strings are stored: let them go before the next statement
             changes["updated_at"] = self._clock()
             assignments = ", ".join(f"{name} = ?" for name in changes)
             cursor = conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run))
             if cursor.rowcount != 1:
                 self._keys.pop(run_id, None)
                 raise rules.no_such_run(run_id)
-            return run_record(conn, conn.execute(f"SELECT {_RUN_READ} FROM runs WHERE id = ?", (run,)).fetchone())
+            if result_json is Keep.KEEP:
+                return run_record(conn, conn.execute(f"SELECT {_RUN_READ} FROM runs WHERE id = ?", (run,)).fetchone())
+            row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run,)).fetchone()
+        # The result just written is returned as given, not rebuilt from its parts (a second copy of it)
+        return replace(RunRecord(*row), result_json=result_json)
 
     def delete_run(self, run_id: str, *, force: bool = False) -> None:
         with self._write(run_id, fenced=False) as (conn, run):
