@@ -4,7 +4,9 @@ Every public write is one `BEGIN IMMEDIATE` transaction (see `sqlite_db`), so a 
 instant leaves whole operations or nothing. The hot path of a step is four or five small transactions
 (start the unit, a call's intent and result, the unit's result with its events), each touching one or
 two b-tree pages; run ids are mapped to the integer key once per handle and cached, so the hot path
-never looks the run up again. The table layout and why it is so: `migrations`.
+never looks the run up again. The table layout and why it is so: `migrations`. Long strings of the JSON
+columns (a model's answer, in a call's reply, a unit's output and the run's result) are stored once per
+run and referenced: `blobs`; every reader here gets the original text back.
 
 Usage (tokens, cost) accumulates on a unit or call across attempts: a retried step still spent what
 its failed attempts spent, and budgets must see that.
