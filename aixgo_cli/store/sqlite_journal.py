@@ -110,9 +110,8 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
         sql = f"SELECT {_UNIT_READ} FROM units WHERE run = ? AND unit_key = ?"
         if completed_only:
             sql += " AND status = 'completed'"
-        with self._db.reading() as conn:
-            row = conn.execute(sql, (run, unit_key)).fetchone()
-            return _unit_record(conn, run_id, row) if row else None
+        rows = self._db.query(sql, (run, unit_key))
+        return _unit_record(self._db, run_id, rows[0]) if rows else None
 
     def get_completed_unit(self, run_id: str, unit_key: str) -> UnitRecord | None:
         return self._unit(run_id, unit_key, completed_only=True)
@@ -203,9 +202,8 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
 
     def list_units(self, run_id: str) -> list[UnitRecord]:
         run = self._pk(run_id)
-        with self._db.reading() as conn:
-            cursor = conn.execute(f"SELECT {_UNIT_READ} FROM units WHERE run = ? ORDER BY rowid", (run,))
-            return [_unit_record(conn, run_id, row) for row in cursor.fetchall()]
+        rows = self._db.query(f"SELECT {_UNIT_READ} FROM units WHERE run = ? ORDER BY rowid", (run,))
+        return [_unit_record(self._db, run_id, row) for row in rows]
 
     # Calls ------------------------------------------------------------------------------------------
 
@@ -267,11 +265,8 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
 
     def get_call(self, run_id: str, call_key: str) -> CallRecord | None:
         run = self._pk(run_id)
-        with self._db.reading() as conn:
-            row = conn.execute(
-                f"SELECT {_CALL_READ} FROM calls WHERE run = ? AND call_key = ?", (run, call_key)
-            ).fetchone()
-            return _call_record(conn, run_id, row) if row else None
+        rows = self._db.query(f"SELECT {_CALL_READ} FROM calls WHERE run = ? AND call_key = ?", (run, call_key))
+        return _call_record(self._db, run_id, rows[0]) if rows else None
 
     def list_calls(self, run_id: str, *, unit_key: str | None = None) -> list[CallRecord]:
         sql = f"SELECT {_CALL_READ} FROM calls WHERE run = ?"
@@ -279,9 +274,8 @@ class SqliteJournal(SqliteRuns, SqliteSessions, SqliteUsage):
         if unit_key is not None:
             sql += " AND unit_key = ?"
             params += (unit_key,)
-        with self._db.reading() as conn:
-            rows = conn.execute(sql + " ORDER BY rowid", params).fetchall()
-            return [_call_record(conn, run_id, row) for row in rows]
+        rows = self._db.query(sql + " ORDER BY rowid", params)
+        return [_call_record(self._db, run_id, row) for row in rows]
 
     # Events -----------------------------------------------------------------------------------------
 
@@ -369,19 +363,22 @@ def _call_row(conn: sqlite3.Connection, pk: int, call: CallRecord) -> tuple[Any,
     return (*_row(pk, replace(call, request_json=request, response_json=response)), request_refs, response_refs)
 
 
-def _unit_record(conn: sqlite3.Connection, run_id: str, row: Sequence[Any]) -> UnitRecord:
+def _unit_record(db: Database, run_id: str, row: Sequence[Any]) -> UnitRecord:
     """A unit read back: `row` is `_UNIT_READ`, its output rebuilt from the envelope and its refs."""
     unit = UnitRecord(run_id, *row[:-1])
     if row[-1] is None:
         return unit
-    return replace(unit, output_json=blobs.load(conn, unit.output_json, row[-1]))
+    with db.reading() as conn:
+        return replace(unit, output_json=blobs.load(conn, unit.output_json, row[-1]))
 
 
-def _call_record(conn: sqlite3.Connection, run_id: str, row: Sequence[Any]) -> CallRecord:
+def _call_record(db: Database, run_id: str, row: Sequence[Any]) -> CallRecord:
     call = CallRecord(run_id, *row[:-2])
     request_refs, response_refs = row[-2], row[-1]
     if request_refs is None and response_refs is None:
         return call
-    request = blobs.load(conn, call.request_json, request_refs)
+    with db.reading() as conn:
+        request = blobs.load(conn, call.request_json, request_refs)
+        response = blobs.load(conn, call.response_json, response_refs)
     assert request is not None
-    return replace(call, request_json=request, response_json=blobs.load(conn, call.response_json, response_refs))
+    return replace(call, request_json=request, response_json=response)
