@@ -18,9 +18,10 @@ The envelope stays valid JSON, so SQL over it (`json_extract` of usage flags in 
 Blobs live and die with their run (foreign key, ON DELETE CASCADE); a blob left behind by a restarted
 unit is kept until the run is deleted.
 
-Storage: a text's UTF-8 bytes are cut into parts of `PART_BYTES`, rows with consecutive ids; only the
-first carries the digest. A row of 2 KB would take a 4 KiB page alone (two do not fit), wasting half of
-it; parts of ~1 KB fill pages four at a time, so a 2 KB answer costs ~2.1 KB on disk.
+Storage: a text's UTF-8 bytes are cut into equal parts of at most `PART_BYTES`, rows with consecutive
+ids; only the first carries the digest. A row of 2 KB would take a 4 KiB page alone (two do not fit),
+wasting half of it; parts of under 1 KB fill pages four or five at a time, so a 2 KB answer costs
+~2.5 KB on disk with its index entries instead of ~4.1 KB.
 
 Refs format: `a` or `u` (ASCII-escaped or raw literals), then `;offset:first_id:parts` per string,
 offsets in the envelope. Example: `u;0:17:3` for a unit output that is one long string in three parts.
