@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from aixgo_cli.agents.base import as_text
@@ -196,6 +196,20 @@ def _ancestors(workflow: Workflow, order: Sequence[str]) -> dict[str, set[str]]:
     return found
 
 
+def _collect(pending: dict[Future[Any], int], results: list[Any], until: str, cancelled: threading.Event) -> None:
+    """Wait for lanes to finish, moving their results to `results`; re-raise the first lane failure.
+
+    Lanes not submitted yet are never started; lanes under way finish (their units are journaled)."""
+    done, _ = wait(pending, return_when=until)
+    for future in done:
+        error = future.exception()
+        if error is not None:
+            if isinstance(error, (RunPaused, RunInterrupted)):
+                cancelled.set()
+            raise error
+        results[pending.pop(future)] = future.result()
+
+
 def run_lanes(
     walker: Walker,
     lanes: Sequence[tuple[str, Any]],
@@ -205,30 +219,29 @@ def run_lanes(
     cancelled: threading.Event,
 ) -> list[Any]:
     """Each (lane id, item) through the lane agents, `concurrency` at a time; results in lane order."""
+    results: list[Any] = []
     if concurrency <= 1 or len(lanes) <= 1:
-        results = []
         for index, (lane, item) in enumerate(lanes):
             if interval_s and index:
                 cancelled.wait(interval_s)
             results.append(walker.run_lane(lane, item, agents))
         return results
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(lanes)), thread_name_prefix="aixgo-lane")
+    # At most two lanes per worker are submitted at a time, so memory does not grow with the number of
+    # items (a pending future costs ~2 KB; 100,000 submitted at once would hold 200 MB).
+    window = 2 * concurrency
+    results = [None] * len(lanes)
+    pending: dict[Future[Any], int] = {}
     try:
-        futures = []
         for index, (lane, item) in enumerate(lanes):
             if interval_s and index:
                 cancelled.wait(interval_s)
-            futures.append(pool.submit(walker.run_lane, lane, item, agents))
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = [f for f in done if f.exception() is not None]
-        if failed:
-            # Lanes not started yet are dropped; lanes under way finish (their units are journaled).
-            error = failed[0].exception()
-            assert error is not None
-            if isinstance(error, (RunPaused, RunInterrupted)):
-                cancelled.set()
-            raise error
-        return [f.result() for f in futures]
+            while len(pending) >= window:
+                _collect(pending, results, FIRST_COMPLETED, cancelled)
+            pending[pool.submit(walker.run_lane, lane, item, agents)] = index
+        while pending:
+            _collect(pending, results, FIRST_EXCEPTION, cancelled)
+        return results
     except KeyboardInterrupt:
         cancelled.set()
         raise

@@ -122,6 +122,27 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         ) WITHOUT ROWID
         """,
     ),
+    (
+        # Each answer stored once (store/blobs.py): long strings of the JSON columns move to `blobs`, once
+        # per distinct text of a run, as parts of at most ~1 KB (a 2 KB row would fill a 4 KiB page
+        # alone) appended in rowid order; the first part carries the SHA-256, the others NULL. The rows
+        # keep an envelope and a `*_refs` column. Rows written before keep their text whole (refs NULL),
+        # so nothing is rewritten and nothing completed can be lost by the upgrade.
+        "0003_blobs",
+        """
+        CREATE TABLE blobs (
+            id INTEGER PRIMARY KEY,
+            run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            sha256 BLOB,
+            body BLOB NOT NULL
+        );
+        CREATE UNIQUE INDEX blobs_sha256 ON blobs (run, sha256);
+        ALTER TABLE units ADD COLUMN output_refs TEXT;
+        ALTER TABLE calls ADD COLUMN request_refs TEXT;
+        ALTER TABLE calls ADD COLUMN response_refs TEXT;
+        ALTER TABLE runs ADD COLUMN result_refs TEXT
+        """,
+    ),
 )
 
 FORMAT_VERSION: Final = len(MIGRATIONS)

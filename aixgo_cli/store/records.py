@@ -234,12 +234,16 @@ def check_json(field: str, text: str | None) -> None:
 
     Both implementations call this before they write, so they accept and refuse the same values.
     """
-    if text is None:
-        return
+    if text is not None:
+        parse_json(field, text)
+
+
+def parse_json(field: str, text: str) -> Any:
+    """`check_json` that returns the decoded value, for a writer that also needs it."""
     if not isinstance(text, str):
         raise TypeError(f"{field} must be JSON text, not {type(text).__name__}")
     try:
-        _STRICT_JSON.decode(text)
+        return _STRICT_JSON.decode(text)
     except ValueError as exc:
         raise ValueError(f"{field} is not valid JSON: {exc}") from None
 

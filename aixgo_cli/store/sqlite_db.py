@@ -30,10 +30,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aixgo_cli.errors import ConfigurationError, RunError, UserError
+from aixgo_cli.errors import ConfigurationError, RunError, UserError, resume_step
 from aixgo_cli.store.migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
+PAGE_SIZE = 4096  # SQLite's default, stated: the part size of `blobs` is chosen for it
 _MIN_SQLITE = (3, 35, 0)  # UPSERT with RETURNING
 
 
@@ -79,7 +80,8 @@ def translate(exc: sqlite3.DatabaseError, where: Path) -> Exception | None:
     if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
         return RunError(
             f"writing the journal {where} failed ({exc}); completed steps are kept",
-            hint="free disk space, then resume the run with `aixgo resume RUN_ID`",
+            hint="free disk space, then continue with:",
+            next_step=resume_step(),  # the runner fills in the run id; outside a run the CLI shows RUN_ID
         )
     return None
 
@@ -221,6 +223,9 @@ class Database:
             )
             try:
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                # Only a new, empty file takes the page size (an existing journal keeps its own); `blobs`
+                # sizes its parts to pack four to a page of this size.
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 _enable_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
@@ -262,6 +267,12 @@ class Database:
             conn.execute("BEGIN")
             with conn:
                 yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Several reads without a transaction, for rows whose parts never change once written (blobs)."""
+        with self.lock, translated_errors(self.path):
+            yield self.connection()
 
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
         """A single-statement read; SQLite gives one statement a consistent snapshot by itself."""

@@ -17,9 +17,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import astuple
+from dataclasses import astuple, replace
 
-from aixgo_cli.store import rules
+from aixgo_cli.store import blobs, rules
 from aixgo_cli.store.leases import lease_lost
 from aixgo_cli.store.records import (
     RUN_STATUSES,
@@ -36,6 +36,7 @@ RUN_COLUMNS = (
     "run_id, workflow_name, workflow_path, workflow_hash, status, created_at, updated_at, "
     "params_json, result_json, error, tokens_in, tokens_out, cost_usd, steps"
 )
+_RUN_READ = f"{RUN_COLUMNS}, result_refs"  # the record's columns and the refs of its result (see `blobs`)
 _NEWEST_FIRST = "ORDER BY created_at DESC, id DESC"
 
 
@@ -96,7 +97,7 @@ class SqliteRuns:
     def create_run(self, run: RunRecord) -> None:
         check_choice("status", run.status, RUN_STATUSES)
         check_json("params_json", run.params_json)
-        check_json("result_json", run.result_json)
+        result = blobs.prepare("result_json", run.result_json)
         if not run.run_id:
             raise ValueError("a run needs an id")
         with self._db.write() as conn:
@@ -106,32 +107,34 @@ class SqliteRuns:
                 raise ValueError(f"a run with id {run.run_id} already exists") from None
             if cursor.lastrowid is not None:
                 self._keys[run.run_id] = cursor.lastrowid
+                store_result(conn, cursor.lastrowid, result)
+
+    def _runs(self, where: str, params: tuple[object, ...]) -> list[RunRecord]:
+        with self._db.reading() as conn:
+            rows = conn.execute(f"SELECT {_RUN_READ} FROM runs {where}", params).fetchall()
+            return [run_record(conn, row) for row in rows]
 
     def get_run(self, run_id: str) -> RunRecord | None:
-        rows = self._db.query(f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))
-        return RunRecord(*rows[0]) if rows else None
+        rows = self._runs("WHERE run_id = ?", (run_id,))
+        return rows[0] if rows else None
 
     def find_run(self, prefix: str) -> RunRecord:
         prefix = rules.check_prefix(prefix)
         exact = self.get_run(prefix)
         if exact is not None:
             return exact
-        rows = self._db.query(
-            f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY run_id LIMIT ?",
+        rows = self._runs(
+            "WHERE run_id >= ? AND run_id < ? ORDER BY run_id LIMIT ?",
             (prefix, prefix + "\U0010ffff", rules.FIND_LIMIT + 1),
         )
-        return rules.pick_one(prefix, [RunRecord(*row) for row in rows])
+        return rules.pick_one(prefix, rows)
 
     def list_runs(self, limit: int = 50, status: RunStatus | None = None) -> list[RunRecord]:
         limit = max(limit, 0)  # SQLite reads a negative LIMIT as "no limit"
         if status is None:
-            rows = self._db.query(f"SELECT {RUN_COLUMNS} FROM runs {_NEWEST_FIRST} LIMIT ?", (limit,))
-        else:
-            check_choice("status", status, RUN_STATUSES)
-            rows = self._db.query(
-                f"SELECT {RUN_COLUMNS} FROM runs WHERE status = ? {_NEWEST_FIRST} LIMIT ?", (status, limit)
-            )
-        return [RunRecord(*row) for row in rows]
+            return self._runs(f"{_NEWEST_FIRST} LIMIT ?", (limit,))
+        check_choice("status", status, RUN_STATUSES)
+        return self._runs(f"WHERE status = ? {_NEWEST_FIRST} LIMIT ?", (status, limit))
 
     def update_run(
         self,
@@ -150,9 +153,7 @@ class SqliteRuns:
         if status is not None:
             check_choice("status", status, RUN_STATUSES)
             changes["status"] = status
-        if result_json is not Keep.KEEP:
-            check_json("result_json", result_json)
-            changes["result_json"] = result_json
+        result = None if result_json is Keep.KEEP else blobs.prepare("result_json", result_json)
         if error is not Keep.KEEP:
             changes["error"] = error
         if params_json is not None:
@@ -161,14 +162,20 @@ class SqliteRuns:
         totals = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost_usd": cost_usd, "steps": steps}
         changes.update({name: value for name, value in totals.items() if value is not None})
         with self._write(run_id) as (conn, run):
+            if result_json is not Keep.KEEP:
+                changes["result_json"], changes["result_refs"] = blobs.store(conn, run, result)
+                result = None  # its strings are stored: let them go before the next statement
             changes["updated_at"] = self._clock()
             assignments = ", ".join(f"{name} = ?" for name in changes)
             cursor = conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run))
             if cursor.rowcount != 1:
                 self._keys.pop(run_id, None)
                 raise rules.no_such_run(run_id)
+            if result_json is Keep.KEEP:
+                return run_record(conn, conn.execute(f"SELECT {_RUN_READ} FROM runs WHERE id = ?", (run,)).fetchone())
             row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run,)).fetchone()
-        return RunRecord(*row)
+        # The result just written is returned as given, not rebuilt from its parts (a second copy of it)
+        return replace(RunRecord(*row), result_json=result_json)
 
     def delete_run(self, run_id: str, *, force: bool = False) -> None:
         with self._write(run_id, fenced=False) as (conn, run):
@@ -231,3 +238,18 @@ class SqliteRuns:
             if self._gone(conn, run_id, run):
                 raise rules.no_such_run(run_id)
             return self._live_lease(conn, run)
+
+
+def run_record(conn: sqlite3.Connection, row: tuple[object, ...]) -> RunRecord:
+    """A run read back: `row` is `_RUN_READ`, its result rebuilt from the envelope and its refs."""
+    record = RunRecord(*row[:-1])  # type: ignore[arg-type]
+    if row[-1] is None:
+        return record
+    return replace(record, result_json=blobs.load(conn, record.result_json, str(row[-1])))
+
+
+def store_result(conn: sqlite3.Connection, run: int, result: blobs.Cut | None) -> None:
+    """Move the long strings of a just inserted run's result to `blobs` (they need the run's key)."""
+    envelope, refs = blobs.store(conn, run, result)
+    if refs is not None:
+        conn.execute("UPDATE runs SET result_json = ?, result_refs = ? WHERE id = ?", (envelope, refs, run))

@@ -5,6 +5,7 @@ fixture that yields a `Store` (the journal under test, a second handle on the sa
 `FakeClock` the journal was built with), and a `clock` fixture if the fixture wants one:
 
     from aixgo_cli.testing.journal_contract.runs import *  # noqa: F403
+    from aixgo_cli.testing.journal_contract.texts import *  # noqa: F403
     from aixgo_cli.testing.journal_contract.units import *  # noqa: F403
     from aixgo_cli.testing.journal_contract.whole_run import *  # noqa: F403
 
