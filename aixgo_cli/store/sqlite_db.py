@@ -250,6 +250,10 @@ class Database:
         with self.lock:
             try:
                 conn = self._conn or self.connection()
+                if conn.in_transaction:
+                    # A KeyboardInterrupt that landed between an earlier BEGIN and its `with conn:` left
+                    # that transaction open; nothing in it was committed, so it is rolled back here.
+                    conn.rollback()
                 conn.execute("BEGIN IMMEDIATE")
                 with conn:
                     yield conn

@@ -54,7 +54,7 @@ def test_a_stopped_server_interrupts_its_runs_and_resumes_them_at_the_next_start
     key = make_key(cli, "runner", "runner")
     server = start_server(cli, str(cli.workdir))
     try:
-        stub.set_latency(3.0)
+        stub.set_latency(30.0)  # both first calls are still in flight when the server stops
         cancelled = server.request("POST", "/api/v1/workflows/three/runs", key=key, body={"input": "c"}).json()[
             "run_id"
         ]
@@ -81,4 +81,8 @@ def test_a_stopped_server_interrupts_its_runs_and_resumes_them_at_the_next_start
     assert still["status"] == "interrupted"  # cancelled by a client: left alone
     assert f"resuming run {run_id}" in stderr and cancelled not in stderr
     prompts = [r["last_user"] for r in stub.stats()["requests"]]
-    assert prompts.count("Step 0: s") == 1  # completed before the stop: never sent again
+    # The stop came while the first call was in flight: the call was cancelled (its request closed), so it
+    # never completed and is sent once more; what completed after the restart was sent once.
+    assert prompts.count("Step 0: s") == 2
+    assert prompts.count("Step 1: stub: Step 0: s") == 1 and prompts.count("Step 2: stub: Step 1: stub: Step 0: s") == 1
+    assert prompts.count("Step 0: c") == 1  # the cancelled run was not resumed
