@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 PROGRESS_CHOICES = ("auto", "live", "plain", "off")
+LIVE_MODES = ("auto", "live")  # the modes in which a live status may show on a terminal
 
 
 def _check(value: str) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aixgo_cli.cli.progress_option import progress_option
+from aixgo_cli.cli.progress_option import LIVE_MODES, progress_option
 
 if TYPE_CHECKING:  # imported inside the commands: --help must not load the engine
     from aixgo_cli.engine.runner import Runner
@@ -90,7 +90,9 @@ def run(
         )
     )
 
-    prepared = _session(RunServices(loaded), replay=replay, record=record, quiet=quiet, workers=workers)
+    prepared = _session(
+        RunServices(loaded), replay=replay, record=record, quiet=quiet, workers=workers, live=progress in LIVE_MODES
+    )
     events_out = support.open_events(events)
     with open_journal(db) as journal:
         runner = prepared.runner(
@@ -169,7 +171,9 @@ def resume(
         params = limits.over(RunParams.from_json(run.params_json, services.secrets.resolve))
         replay = Path(params.replay) if params.replay else None
         record = Path(params.record) if params.record else None
-        prepared = _session(services, replay=replay, record=record, quiet=quiet, workers=workers)
+        prepared = _session(
+            services, replay=replay, record=record, quiet=quiet, workers=workers, live=progress in LIVE_MODES
+        )
         events_out = support.open_events(events)
         runner = prepared.runner(
             journal,
@@ -193,10 +197,17 @@ def resume(
 
 
 def _session(
-    services: RunServices, *, replay: Path | None, record: Path | None, quiet: bool, workers: int | None
+    services: RunServices,
+    *,
+    replay: Path | None,
+    record: Path | None,
+    quiet: bool,
+    workers: int | None,
+    live: bool,
 ) -> RunSession:
-    """The run session (wiring.RunSession), with the terminal's notices: the LiteLLM loading status, the
-    auto-replay notice and the knowledge indexes that were brought up to date."""
+    """The run session (wiring.RunSession), with the terminal's notices: the LiteLLM loading status (only
+    where the live view may show: not with `--progress plain|off`), the auto-replay notice and the knowledge
+    indexes that were brought up to date."""
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.wiring import RunSession
 
@@ -207,7 +218,7 @@ def _session(
         on_auto_replay=support.auto_replay_notice_for(quiet=quiet),
         on_retry=support.RETRIES,
         on_knowledge=None if quiet else _knowledge_notice,
-        loading=support.providers_loading(quiet=quiet),
+        loading=support.providers_loading(quiet=quiet or not live),
         workers=workers,
     )
 
