@@ -11,6 +11,7 @@ import pytest
 from tests.knowledge.knowledge_helpers import corpus_workflow
 from tests.support.e2e import Cli
 
+from aixgo_cli.store.sqlite_journal import SqliteJournal
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
 pytestmark = pytest.mark.slow
@@ -159,9 +160,11 @@ def test_rag_in_a_session_answers_with_the_conversation_so_far(cli: Cli, stub: S
     second = cli.run("run", str(path), "--session", "rider", "--input", "and if that does not help?")
     assert (first.returncode, second.returncode) == (0, 0), second.stderr
 
-    with sqlite3.connect(cli.db) as conn:
-        rows = conn.execute("select request_json from calls where kind = 'llm' order by rowid").fetchall()
-    generator_requests = [json.loads(r[0])["messages"] for r in rows if "Context:" in r[0]]
+    # Read through the journal: long texts in a request are stored once, apart from the row.
+    with SqliteJournal(cli.db, read_only=True) as journal:
+        runs = sorted(journal.list_runs(), key=lambda run: run.created_at)
+        requests = [c.request_json for run in runs for c in journal.list_calls(run.run_id) if c.kind == "llm"]
+    generator_requests = [json.loads(r)["messages"] for r in requests if "Context:" in r]
     last = [m["content"] for m in generator_requests[-1] if m["role"] != "system"]
     assert len(last) == 3 and "my brakes squeal" in last[0] and last[1] == "Clean the rotor."
     assert "Context:" in last[2] and "and if that does not help?" in last[2]
