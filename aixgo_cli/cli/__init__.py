@@ -46,12 +46,17 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
     state.debug = state.debug or debug
+    if ctx.invoked_subcommand not in ("run", "resume"):  # those resume it once their model client is built
+        from aixgo_cli.cli import collector
+
+        collector.resume()
 
 
 def _register() -> None:
@@ -98,8 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sink, whoever writes to it, shows only redacted text (see `secrets.stream`)."""
     from contextlib import suppress
 
+    from aixgo_cli.cli import collector
     from aixgo_cli.secrets.stream import RedactingStream
 
+    collector.pause()  # until the command's long-lived objects exist (see cli/collector.py)
     original = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
     try:
@@ -112,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stream.drain()
         sys.stdout, sys.stderr = original
         _quiet_if_stdout_closed()
+        collector.resume()
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -208,10 +208,11 @@ def _session(
     """The run session (wiring.RunSession), with the terminal's notices: the LiteLLM loading status (only
     where the live view may show: not with `--progress plain|off`), the auto-replay notice and the knowledge
     indexes that were brought up to date."""
+    from aixgo_cli.cli import collector
     from aixgo_cli.cli import run_support as support
     from aixgo_cli.wiring import RunSession
 
-    return RunSession.prepare(
+    session = RunSession.prepare(
         services,
         replay=replay,
         record=record,
@@ -221,6 +222,8 @@ def _session(
         loading=support.providers_loading(quiet=quiet or not live),
         workers=workers,
     )
+    collector.resume()  # LiteLLM and the run's parts are loaded: from here on, collect as usual
+    return session
 
 
 def _knowledge_notice(report: BuildReport) -> None:

@@ -22,6 +22,7 @@ import asyncio
 import atexit
 import ctypes
 import functools
+import gc
 import itertools
 import os
 import queue
@@ -123,6 +124,7 @@ class _Worker:
             code = 0
             try:
                 parent_end.close()
+                gc.enable()  # whatever the parent's start-up had paused, a long-lived worker collects
                 _serve(child_end, perform, parent_pid)
             except BaseException:
                 code = 1
