@@ -101,34 +101,29 @@ print(json.dumps({
 """
 
 
-@pytest.mark.slow  # a fresh interpreter imports LiteLLM
-def test_the_import_switches_are_not_left_behind_and_nothing_is_fetched(tmp_path: Path) -> None:
+def fresh_import(cwd: Path, **user_env: str) -> dict[str, Any]:
+    """What FRESH_IMPORT saw in a new interpreter whose environment has none of the import switches but
+    `user_env`."""
     env = {k: v for k, v in os.environ.items() if k not in IMPORT_SWITCHES}
-    env["PYTHONPATH"] = str(REPO)
+    env.update(PYTHONPATH=str(REPO), **user_env)
     done = subprocess.run(
         [sys.executable, "-c", FRESH_IMPORT, str(REPO)],
         env=env,
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
-    assert seen == {"left": [], "refused": [], "price_map": "local"}
+    seen: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seen
+
+
+@pytest.mark.slow  # a fresh interpreter imports LiteLLM
+def test_the_import_switches_are_not_left_behind_and_nothing_is_fetched(tmp_path: Path) -> None:
+    assert fresh_import(tmp_path) == {"left": [], "refused": [], "price_map": "local"}
 
 
 @pytest.mark.slow
 def test_a_switch_the_user_set_is_kept_as_set(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in IMPORT_SWITCHES}
-    env.update(PYTHONPATH=str(REPO), LITELLM_MODE="PRODUCTION")
-    done = subprocess.run(
-        [sys.executable, "-c", FRESH_IMPORT, str(REPO)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1])["left"] == ["LITELLM_MODE"]
+    assert fresh_import(tmp_path, LITELLM_MODE="PRODUCTION")["left"] == ["LITELLM_MODE"]
