@@ -51,6 +51,11 @@ class RunContext:
     workspace: Path | None = None  # the run's own directory for file tools (workspaces/RUN_ID)
     session: RunSession | None = None  # the conversation session the run is part of
 
+    def confirm_driver(self) -> None:
+        """Raise `LeaseLost` if another process has taken this run over (this one was paused past its
+        lease): asked just before a request or a tool call leaves, which no journal write would catch."""
+        self.journal.confirm_lease(self.run_id)
+
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():
             raise RunInterrupted("interrupted", hint="continue with:", next_step=resume_step(self.run_id))

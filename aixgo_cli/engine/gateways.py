@@ -22,6 +22,7 @@ from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.screening import ScreeningPolicy
 from aixgo_cli.errors import AixgoError, RunError, RunWaiting, resume_step
 from aixgo_cli.events import IncompleteReply, LLMCalled, ToolCalled, event_to_json
+from aixgo_cli.providers import send_gate
 from aixgo_cli.providers.deadline import bounded
 from aixgo_cli.providers.protocol import TokenCallback
 from aixgo_cli.providers.types import ChatMessage, ChatRequest, ChatResponse, ToolSpec, Usage
@@ -63,7 +64,8 @@ class JournaledModel:
         started = time.perf_counter()
         try:
             # The time limit bounds the call, its retries and waits; a cancelled run cancels the call.
-            with bounded(ctx.budget.deadline(), ctx.cancelled):
+            # ... and the request is sent only while this process still drives the run (`send_gate`).
+            with bounded(ctx.budget.deadline(), ctx.cancelled), send_gate.confirmed_by(ctx.confirm_driver):
                 if ctx.model_slots is not None:
                     with ctx.model_slots:
                         response = ctx.client.complete(request, on_token=on_token if ctx.stream else None)
@@ -267,6 +269,7 @@ class JournaledTools:
                 self._deny(name, "not on the agent's tool list")
                 raise ToolCallError(f"there is no tool named '{name}'; available: {', '.join(self.tools) or 'none'}")
             arguments = parse_arguments(tool, arguments_json)
+            ctx.confirm_driver()  # a paused driver whose run was taken over must not act
             result = result_text(tool.run(arguments, f"{ctx.run_id}/{self.unit_key}"))
         except RequestRefused as exc:
             ctx.audit.record("ssrf_refused", agent=self.agent, unit=self.unit_key, tool=name, reason=str(exc))

@@ -7,10 +7,11 @@ mode hands the item to the root pattern, which runs members (agents or nested fl
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from aixgo_cli.agents.base import as_text
@@ -196,18 +197,26 @@ def _ancestors(workflow: Workflow, order: Sequence[str]) -> dict[str, set[str]]:
     return found
 
 
-def _collect(pending: dict[Future[Any], int], results: list[Any], until: str, cancelled: threading.Event) -> None:
-    """Wait for lanes to finish, moving their results to `results`; re-raise the first lane failure.
+def _collect_one(
+    finished: queue.SimpleQueue[Future[Any]],
+    pending: dict[Future[Any], int],
+    results: list[Any],
+    cancelled: threading.Event,
+) -> None:
+    """Wait for the next lane to finish and move its result to `results`; re-raise a lane's failure.
 
-    Lanes not submitted yet are never started; lanes under way finish (their units are journaled)."""
-    done, _ = wait(pending, return_when=until)
-    for future in done:
-        error = future.exception()
-        if error is not None:
-            if isinstance(error, (RunPaused, RunInterrupted)):
-                cancelled.set()
-            raise error
-        results[pending.pop(future)] = future.result()
+    Lanes not submitted yet are never started; lanes under way finish (their units are journaled).
+    Finished lanes arrive on `finished` (each future's done callback puts it there): `wait()` over the
+    pending futures would install and remove a waiter on each of them for every lane, O(window) per lane,
+    ~0.4 ms per item with 200 lanes in flight."""
+    future = finished.get()
+    index = pending.pop(future)
+    error = future.exception()
+    if error is not None:
+        if isinstance(error, (RunPaused, RunInterrupted)):
+            cancelled.set()
+        raise error
+    results[index] = future.result()
 
 
 def run_lanes(
@@ -232,15 +241,18 @@ def run_lanes(
     window = 2 * concurrency
     results = [None] * len(lanes)
     pending: dict[Future[Any], int] = {}
+    finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
     try:
         for index, (lane, item) in enumerate(lanes):
             if interval_s and index:
                 cancelled.wait(interval_s)
             while len(pending) >= window:
-                _collect(pending, results, FIRST_COMPLETED, cancelled)
-            pending[pool.submit(walker.run_lane, lane, item, agents)] = index
+                _collect_one(finished, pending, results, cancelled)
+            future = pool.submit(walker.run_lane, lane, item, agents)
+            pending[future] = index
+            future.add_done_callback(finished.put)
         while pending:
-            _collect(pending, results, FIRST_EXCEPTION, cancelled)
+            _collect_one(finished, pending, results, cancelled)
         return results
     except KeyboardInterrupt:
         cancelled.set()

@@ -13,6 +13,7 @@ declares one (`pricing:`); local runtimes (Ollama, vLLM, LM Studio, llamafile) c
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -39,16 +40,22 @@ def endpoint_label(resolved: ResolvedModel) -> str:
 def is_local(resolved: ResolvedModel) -> bool:
     """A server on this machine: a local runtime's prefix, or an endpoint on a loopback address."""
     if resolved.api_base:
-        host = urlsplit(resolved.api_base if "//" in resolved.api_base else "http://" + resolved.api_base).hostname
-        if host is None:
-            return False
-        if host == "localhost" or host.endswith(".localhost"):
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return _loopback_endpoint(resolved.api_base)
     return resolved.provider in LOCAL_PREFIXES
+
+
+@functools.lru_cache(maxsize=256)
+def _loopback_endpoint(api_base: str) -> bool:
+    """Asked for every call (its default timeout): parsed once per endpoint."""
+    host = urlsplit(api_base if "//" in api_base else "http://" + api_base).hostname
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def call_cost(resolved: ResolvedModel, prompt_tokens: int, completion_tokens: int) -> tuple[float, bool]:

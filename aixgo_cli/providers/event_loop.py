@@ -23,7 +23,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from aixgo_cli.errors import RunInterrupted, resume_step
-from aixgo_cli.providers import deadline
+from aixgo_cli.providers import deadline, send_gate
 from aixgo_cli.providers.protocol import TokenCallback
 
 T = TypeVar("T")
@@ -74,8 +74,10 @@ class EventLoopThread:
         `sink` (None unless `on_token` is given) queues tokens that this thread then passes to
         `on_token`. Cancellation and the time limit are those `deadline.bounded` set for this thread."""
         tokens: queue.SimpleQueue[str | _Done] = queue.SimpleQueue()
+        check = send_gate.current()
 
         async def finished_marked() -> T:
+            send_gate.adopt(check)  # the task has its own context: carry this lane's check into it
             try:
                 return await make(tokens.put if on_token is not None else None)
             finally:
@@ -96,7 +98,10 @@ class EventLoopThread:
         except BaseException:
             future.cancel()  # the HTTP request is closed, not left to finish unseen
             raise
-        return future.result()
+        try:
+            return future.result()
+        except send_gate.Refused as refused:
+            raise refused.reason from None
 
 
 def wait_slice() -> float | None:

@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aixgo_cli.providers import deadline, pricing
+from aixgo_cli.providers import deadline, pricing, send_gate
 from aixgo_cli.providers.endpoints import LOCAL_DEFAULT_TIMEOUT_S, is_local
 from aixgo_cli.providers.errors import ProviderError
 from aixgo_cli.providers.event_loop import TokenSink
@@ -195,6 +195,7 @@ class LiteLLMClient:
     async def perform(self, call: ModelCall, sink: TokenSink | None) -> ChatResponse:
         """The request itself, on the event loop of whichever process runs it."""
         litellm = load_litellm()
+        send_gate.install()
         token = _quiet_logging()  # set in this task's own context
         try:
             if call.streamed:

@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from aixgo_cli.errors import ConfigurationError
+from aixgo_cli.providers import send_gate
 from aixgo_cli.providers.errors import ProviderError
 from aixgo_cli.providers.event_loop import process_loop, stop_if_cancelled_or_late, wait_slice
 from aixgo_cli.providers.model_call import ModelCall, Performer
@@ -87,6 +88,7 @@ class WorkerPool:
         return [w.pid for w in self._workers]
 
     def run(self, call: ModelCall, on_token: TokenCallback | None) -> ChatResponse:
+        send_gate.check_now()  # the last point this process controls: the worker sends at once
         alive = [w for w in self._workers if w.alive]
         if not alive:
             raise ProviderError(

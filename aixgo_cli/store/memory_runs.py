@@ -201,6 +201,10 @@ class MemoryRuns:
             run.lease = None
             return True
 
+    def confirm_lease(self, run_id: str) -> None:
+        with self._locked():
+            self._writable(run_id)
+
     def get_lease(self, run_id: str) -> Lease | None:
         with self._locked():
             return self._live_lease(self._run(run_id))

@@ -102,6 +102,10 @@ class Journal(Protocol):
     def get_lease(self, run_id: str) -> Lease | None:
         """The live lease, or None if the run is free (never leased, released, or expired)."""
 
+    def confirm_lease(self, run_id: str) -> None:
+        """Raise `LeaseLost` if this handle took the run's lease and another owner holds it now; nothing
+        if it still holds it or never took it. A read: what a driver asks just before a request leaves."""
+
     # Units: the memo --------------------------------------------------------------------------------
 
     def get_completed_unit(self, run_id: str, unit_key: str) -> UnitRecord | None: ...

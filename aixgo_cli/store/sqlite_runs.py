@@ -232,6 +232,14 @@ class SqliteRuns:
             (owner,),
         )
 
+    def confirm_lease(self, run_id: str) -> None:
+        token = self._held.get(run_id)
+        if token is None:
+            return
+        rows = self._db.query("SELECT lease_owner FROM runs WHERE id = ?", (self._pk(run_id),))
+        if rows and rows[0][0] != token:
+            raise lease_lost(run_id, rows[0][0])
+
     def get_lease(self, run_id: str) -> Lease | None:
         run = self._pk(run_id)
         with self._db.read() as conn:

@@ -101,6 +101,37 @@ KILL_PLANS = {
 
 
 @pytest.mark.parametrize("plan", sorted(KILL_PLANS))
+def stopped(pid: int) -> bool:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+
+
+def journal_writable(db: Path) -> bool:
+    """Whether a write transaction can start now (not while a stopped process holds one open)."""
+    conn = sqlite3.connect(db, timeout=0.05)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+def stop_outside_a_write(process: subprocess.Popen[str], db: Path) -> None:
+    """SIGSTOP `process` at a moment it holds no journal write transaction open: a process stopped inside
+    one blocks every other writer (SQLite's lock) until it continues, so no other driver could take over.
+    Any other moment is fair, including between a call's intent and its request."""
+    for _ in range(200):
+        process.send_signal(signal.SIGSTOP)
+        wait_until(lambda: stopped(process.pid), timeout=5)
+        if journal_writable(db):
+            return
+        process.send_signal(signal.SIGCONT)
+        time.sleep(0.001)
+    raise AssertionError("the driver held the journal's write lock at every stop")
+
+
 def test_sigkill_at_many_points_then_resume_gives_the_same_output(cli: Cli, stub: StubModelServer, plan: str) -> None:
     cli.write("wf.yaml", WORKFLOW.format(service=stub_service(stub)))
     rng = random.Random(plan)
@@ -177,7 +208,7 @@ def test_a_paused_driver_whose_lease_was_taken_stops_without_sending_or_writing(
     stub.set_latency(0.3)
     first = cli.popen("run", "wf.yaml", "--input", "\n".join(ITEMS))
     wait_until(requests_reached(stub, 5))
-    first.send_signal(signal.SIGSTOP)
+    stop_outside_a_write(first, cli.db)
     try:
         done_before = completed_prompts(cli.db)
         sent_before = stub.stats()["total"]
@@ -196,7 +227,9 @@ def test_a_paused_driver_whose_lease_was_taken_stops_without_sending_or_writing(
     assert first.returncode == 130, stderr
     assert "taken over" in stderr
     requests = stub.stats()["requests"]
-    assert len(requests) == sent_by_second, "the paused driver sent requests after it lost the lease"
+    late = [r["last_user"] for r in requests[sent_by_second:]]
+    seen = (sent_before, sent_by_second, sorted(done_before), [r["last_user"] for r in requests])
+    assert late == [], f"the paused driver sent requests after it lost the lease: {late}; {seen}"
     resent = [r["last_user"] for r in requests[sent_before:] if r["last_user"] in done_before]
     assert resent == [], f"completed calls sent again: {resent}"
     [row] = cli.runs()

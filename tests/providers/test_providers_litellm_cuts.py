@@ -6,6 +6,7 @@ after the import (the environment is restored, so it would fetch from the networ
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import os
@@ -21,6 +22,7 @@ from aixgo_cli.providers import litellm_cuts
 from aixgo_cli.providers.litellm_client import LiteLLMClient, load_litellm
 from aixgo_cli.providers.litellm_env import IMPORT_SWITCHES
 from aixgo_cli.providers.model_ref import ModelResolver
+from aixgo_cli.providers.types import ChatMessage, ChatRequest, ToolCall, ToolSpec
 from aixgo_cli.testing.stub_model_server import StubModelServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,3 +129,85 @@ def test_the_import_switches_are_not_left_behind_and_nothing_is_fetched(tmp_path
 @pytest.mark.slow
 def test_a_switch_the_user_set_is_kept_as_set(tmp_path: Path) -> None:
     assert fresh_import(tmp_path, LITELLM_MODE="PRODUCTION")["left"] == ["LITELLM_MODE"]
+
+
+def sent_bodies(stub: StubModelServer, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, object, Any]]:
+    """(body given to the SDK's transform, its type, what the cut returned) for a range of requests aixgo
+    sends: plain, with a system prompt and tool history, tools with strict schemas, a response schema,
+    sampling parameters, streamed."""
+    completions = litellm_cuts.chat_completions_module()
+    cut = completions.async_maybe_transform
+    seen: list[tuple[Any, object, Any]] = []
+
+    async def recording(data: Any, expected_type: object) -> Any:
+        result = await cut(data, expected_type)
+        seen.append((data, expected_type, result))
+        return result
+
+    monkeypatch.setattr(completions, "async_maybe_transform", recording)
+    services = [{"name": "m", "provider": "openai", "model": "m", "api_base": stub.base_url, "api_key_secret": "K"}]
+    client = LiteLLMClient(SecretBook({"K": "sk-cut"}), ModelResolver(services))
+    strict_tool = ToolSpec(
+        "lookup",
+        "Look a word up",
+        {
+            "type": "object",
+            "properties": {"word": {"type": "string"}},
+            "required": ["word"],
+            "additionalProperties": False,
+        },
+    )
+    history = (
+        ChatMessage("system", "Be brief."),
+        ChatMessage("user", "Define 'durable' — with ünïcode"),
+        ChatMessage("assistant", None, tool_calls=(ToolCall("call_1", "lookup", '{"word": "durable"}'),)),
+        ChatMessage("tool", '{"meaning": "lasting"}', tool_call_id="call_1", name="lookup"),
+    )
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+    requests = [
+        ask("hi", model="m"),
+        ChatRequest(model="m", messages=history, tools=(strict_tool,), temperature=0.2, max_tokens=50),
+        ChatRequest(model="m", messages=history[:2], response_schema=schema, params={"top_p": 0.5, "stop": ["END"]}),
+        ChatRequest(
+            model="m", messages=history[:2], structured_mode="native", response_schema=schema, params={"seed": 3}
+        ),
+    ]
+    for request in requests:
+        client.complete(request)
+    client.complete(ask("streamed", model="m"), on_token=lambda text: None)
+    return seen
+
+
+def test_the_chat_body_cut_patches_what_the_sdk_still_has() -> None:
+    load_litellm()
+    completions = litellm_cuts.chat_completions_module()
+    assert completions.async_maybe_transform is not litellm_cuts.replaced["async_maybe_transform"]
+    source = inspect.getsource(completions.AsyncCompletions.create)
+    assert "body=await async_maybe_transform(" in source
+    assert "completion_create_params.CompletionCreateParamsNonStreaming" in source
+
+
+def test_the_sdk_transform_leaves_the_bodies_aixgo_sends_as_they_are(
+    stub: StubModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cut returns for each body what the SDK's own transform returns for it; so skipping the walk
+    changes no byte of a request. Fails when an SDK release starts transforming chat parameters."""
+    seen = sent_bodies(stub, monkeypatch)
+    assert len(seen) == 5 and any(body.get("tools") for body, _, _ in seen)
+    assert any(body.get("stream") is True for body, _, _ in seen)
+    original = litellm_cuts.replaced["async_maybe_transform"]
+    for body, expected_type, ours in seen:
+        theirs = asyncio.run(original(body, expected_type))
+        assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
+        assert ours == theirs
+
+
+def test_a_body_that_is_not_plain_json_is_left_to_the_sdk() -> None:
+    load_litellm()
+    completions = litellm_cuts.chat_completions_module()
+    params = completions.completion_create_params.CompletionCreateParamsNonStreaming
+    body = {"model": "m", "messages": ({"role": "user", "content": "tuple, not list"},)}
+    transformed = asyncio.run(completions.async_maybe_transform(body, params))
+    assert transformed["messages"] == [{"role": "user", "content": "tuple, not list"}]  # the SDK's own list()
+    assert litellm_cuts.plain_json({"a": [1, 2.5, None, True, {"b": "c"}]})
+    assert not litellm_cuts.plain_json({"a": (1,)}) and not litellm_cuts.plain_json({1: "x"})

@@ -171,9 +171,11 @@ def test_writes_through_a_handle_whose_lease_was_taken_over_are_refused(store: S
         lambda: first.record_call_intent(run.run_id, "u", "u/m1", "llm", "{}"),
         lambda: first.append_event(run.run_id, "x", "{}"),
         lambda: first.update_run(run.run_id, status="failed"),
+        lambda: first.confirm_lease(run.run_id),
     ):
         with pytest.raises(LeaseLost, match="taken over by host:2:b"):
             write()
+    second.confirm_lease(run.run_id)  # the holder is confirmed
     unit = second.get_unit(run.run_id, "u")
     assert unit is not None and unit.status == "started"
     second.complete_unit(run.run_id, "u", '"mine"')  # the holder writes as usual
