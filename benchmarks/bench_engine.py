@@ -109,10 +109,10 @@ def quiet_litellm() -> Any:
 
 
 async def acall(base_url: str, text: str) -> str:
+    litellm = quiet_litellm()  # first: importing any part of LiteLLM without its switches fetches its price map
     from litellm._internal_context import is_internal_call
 
     is_internal_call.set(True)  # the same quiet logging as aixgo's client, in this task only
-    litellm = quiet_litellm()
     response = await litellm.acompletion(
         model="openai/stub-model",
         api_base=base_url,

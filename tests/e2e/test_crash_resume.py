@@ -100,7 +100,6 @@ KILL_PLANS = {
 }
 
 
-@pytest.mark.parametrize("plan", sorted(KILL_PLANS))
 def stopped(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
 
@@ -132,6 +131,7 @@ def stop_outside_a_write(process: subprocess.Popen[str], db: Path) -> None:
     raise AssertionError("the driver held the journal's write lock at every stop")
 
 
+@pytest.mark.parametrize("plan", sorted(KILL_PLANS))
 def test_sigkill_at_many_points_then_resume_gives_the_same_output(cli: Cli, stub: StubModelServer, plan: str) -> None:
     cli.write("wf.yaml", WORKFLOW.format(service=stub_service(stub)))
     rng = random.Random(plan)
