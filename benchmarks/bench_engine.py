@@ -360,7 +360,7 @@ def cli(args: argparse.Namespace) -> None:
             def side(workers: int = workers) -> float:
                 stub.reset()
                 db = directory / f"j-{workers}-{time.perf_counter_ns()}.db"
-                elapsed, _ = cli_run(cli_command(workflow, db, items_file, workers if workers > 1 else 0), directory)
+                elapsed, _ = cli_run(cli_command(workflow, db, items_file, workers), directory)
                 counts.setdefault(workers, []).append(stub.connections())
                 return elapsed
 
