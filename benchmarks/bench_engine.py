@@ -16,6 +16,10 @@ client sets it), against the same stub model server in its own process on 127.0.
         the same fan-out by the real CLI, process start to exit (budget 1.5x the ideal).
     python benchmarks/bench_engine.py cpu     [--items 10000] [--workers 1]
         CPU per item end to end by the CLI against a 0-latency stub (budget 2.5 ms), workers included.
+    python benchmarks/bench_engine.py engine  [--steps 100] [--items 2000] [--rounds 7]
+        the engine and journal alone: the same chain and fan-out with a client that answers at once (no
+        HTTP, no LiteLLM), CPU ms per step; what the chain's overhead figure contains besides the bridge
+        to the event loop and the provider stack.
     python benchmarks/bench_engine.py resume  [--resume-steps 10000]
         a run with N finished steps: seconds from `resume` to its first new step (budget 1 s).
 
@@ -428,9 +432,50 @@ def resume(args: argparse.Namespace) -> None:
     print(f"resume of a run with {steps:,} finished steps: first new step after {waited:5.2f} s   budget 1 s")
 
 
+def engine(args: argparse.Namespace) -> None:
+    from aixgo_cli.config.model import load_workflow
+    from aixgo_cli.engine.runner import Runner, RunParams
+    from aixgo_cli.providers.types import ChatRequest, ChatResponse, Usage
+    from aixgo_cli.store.sqlite_journal import SqliteJournal
+
+    class AtOnce:
+        """Answers every request at once with the benchmark's fixed reply."""
+
+        def complete(self, request: ChatRequest, *, on_token: Any = None) -> ChatResponse:
+            return ChatResponse(content=REPLY, usage=Usage(10, 10, 0.0, True), model=request.model)
+
+    def cpu_ms_per_unit(workflow: Any, text: str, units: int, db: Path) -> float:
+        with SqliteJournal(db) as journal:
+            started = time.process_time()
+            outcome = Runner(journal, AtOnce(), lambda event: None).start(workflow, RunParams(input=text))
+            assert outcome.status == "completed", outcome.error
+            return (time.process_time() - started) * 1000 / units
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        unreachable = "http://127.0.0.1:9/v1"  # never called
+        shapes = {
+            f"{args.steps}-step chain": (
+                load_workflow(chain_workflow(unreachable, args.steps, directory)),
+                "start",
+                args.steps,
+            ),
+            f"fan-out of {args.items:,} @{args.concurrency}": (
+                load_workflow(fanout_workflow(unreachable, args.concurrency, directory)),
+                "\n".join(f"q{n}" for n in range(args.items)),
+                args.items,
+            ),
+        }
+        print(f"engine + SQLite journal alone (a client that answers at once), {args.rounds} rounds, median (min-max)")
+        for name, (workflow, text, units) in shapes.items():
+            cpu_ms_per_unit(workflow, text, units, directory / "warm.db")
+            figures = [cpu_ms_per_unit(workflow, text, units, directory / f"{n}.db") for n in range(args.rounds)]
+            print(f"  {name:28} {spread(figures)} ms CPU per step")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["chain", "fanout", "cli", "cpu", "resume"])
+    parser.add_argument("what", choices=["chain", "fanout", "cli", "cpu", "resume", "engine"])
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=None, help="paired rounds (default: 5 chain, 3 others)")
     parser.add_argument("--skip-langgraph", action="store_true")
@@ -441,15 +486,16 @@ def main() -> None:
     parser.add_argument("--resume-steps", type=int, default=10_000)
     args = parser.parse_args()
     if args.rounds is None:
-        args.rounds = {"chain": 5, "cpu": 1}.get(args.what, 3)
+        args.rounds = {"chain": 5, "cpu": 1, "engine": 7}.get(args.what, 3)
     if args.items is None:
-        args.items = 10_000 if args.what == "cpu" else 1000
+        args.items = {"cpu": 10_000, "engine": 2000}.get(args.what, 1000)
     if args.workers is None:
         args.workers = 0 if args.what == "cpu" else 2
     quiet_litellm()
     load = os.getloadavg()
     print(f"[{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the start]")
-    {"chain": chain, "fanout": fanout, "cli": cli, "cpu": cpu, "resume": resume}[args.what](args)
+    commands = {"chain": chain, "fanout": fanout, "cli": cli, "cpu": cpu, "resume": resume, "engine": engine}
+    commands[args.what](args)
 
 
 if __name__ == "__main__":
