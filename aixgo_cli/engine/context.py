@@ -23,6 +23,9 @@ from aixgo_cli.tools.sources import ToolSources
 if TYPE_CHECKING:  # the knowledge package is imported only by runs that use an index
     from aixgo_cli.knowledge.service import KnowledgeService
 
+# The message of a run stopped from outside: Ctrl-C, SIGTERM, a server stop, or another lane failing.
+STOPPED = "stopped before it finished (Ctrl-C, SIGTERM or a failing lane); what completed is journaled"
+
 
 @dataclass
 class RunContext:
@@ -58,4 +61,4 @@ class RunContext:
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():
-            raise RunInterrupted("interrupted", hint="continue with:", next_step=resume_step(self.run_id))
+            raise RunInterrupted(STOPPED, hint="continue with:", next_step=resume_step(self.run_id))

@@ -23,7 +23,7 @@ from aixgo_cli.agents.registry import ROLES
 from aixgo_cli.config.model import AgentSpec, Workflow
 from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
-from aixgo_cli.engine.context import RunContext
+from aixgo_cli.engine.context import STOPPED, RunContext
 from aixgo_cli.engine.leasing import keep_renewing, take_lease
 from aixgo_cli.engine.sessions import run_session, session_mark
 from aixgo_cli.engine.templates import TemplateRenderer
@@ -322,7 +322,7 @@ class Runner:
         if isinstance(exc, LeaseLost):
             return self._lost(ctx, exc)
         if isinstance(exc, KeyboardInterrupt):
-            exc = RunInterrupted("interrupted", hint="continue with:", next_step=resume_step(ctx.run_id))
+            exc = RunInterrupted(STOPPED, hint="continue with:", next_step=resume_step(ctx.run_id))
         if isinstance(exc, AixgoError):
             # Code below the runner does not know the run id: it leaves it out of the next step, or (in a
             # hint not yet given as a next step) writes the placeholder.

@@ -88,6 +88,12 @@ def load_litellm() -> Any:
             # Noise from litellm's own types on first streaming use; a CLI user cannot act on it.
             warnings.filterwarnings("ignore", message=r".*is using the `ReadOnly` qualifier", category=UserWarning)
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"litellm(\.|$)")
+            # A call cancelled (Ctrl-C, the time limit) while LiteLLM's setup ran in its executor leaves
+            # the provider coroutine that setup built unawaited; Python reports it when it is collected.
+            # Nothing was sent and the call is journaled as not done, so the line is noise to a user.
+            warnings.filterwarnings(
+                "ignore", message=r"coroutine '\w+\.\w*[Cc]ompletion\w*' was never awaited", category=RuntimeWarning
+            )
             apply_cuts(litellm)
             _loaded["litellm"] = litellm
         return _loaded["litellm"]
