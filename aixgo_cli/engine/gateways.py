@@ -20,6 +20,7 @@ from typing import Any
 
 from aixgo_cli.engine.context import RunContext
 from aixgo_cli.engine.screening import ScreeningPolicy
+from aixgo_cli.engine.tool_waits import run_within
 from aixgo_cli.errors import AixgoError, RunError, RunWaiting, resume_step
 from aixgo_cli.events import IncompleteReply, LLMCalled, ToolCalled, event_to_json
 from aixgo_cli.providers import send_gate
@@ -270,7 +271,8 @@ class JournaledTools:
                 raise ToolCallError(f"there is no tool named '{name}'; available: {', '.join(self.tools) or 'none'}")
             arguments = parse_arguments(tool, arguments_json)
             ctx.confirm_driver()  # a paused driver whose run was taken over must not act
-            result = result_text(tool.run(arguments, f"{ctx.run_id}/{self.unit_key}"))
+            key = f"{ctx.run_id}/{self.unit_key}"
+            result = result_text(run_within(name, lambda: tool.run(arguments, key), ctx.budget.deadline()))
         except RequestRefused as exc:
             ctx.audit.record("ssrf_refused", agent=self.agent, unit=self.unit_key, tool=name, reason=str(exc))
             ok, result = False, f"error: {exc}"

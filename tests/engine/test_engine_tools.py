@@ -9,15 +9,17 @@ effect, which survives the process and any module reload), and raises KeyboardIn
 from __future__ import annotations
 
 import sys
+import time
 
 import pytest
 from tests.engine.engine_helpers import Harness, tool_call
 from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunOutcome, RunParams
-from aixgo_cli.errors import RunError
+from aixgo_cli.errors import RunError, RunPaused
 from aixgo_cli.events import LLMCalled, StepFinished, ToolCalled
 from aixgo_cli.providers.errors import ProviderError
+from aixgo_cli.providers.types import ChatRequest
 from aixgo_cli.testing.fake_client import ScriptedClient
 
 TOOLS = '''\
@@ -310,3 +312,60 @@ def test_the_workflow_directory_is_on_the_import_path_during_the_run_only(mem: H
     assert outcome.status == "completed", outcome.error
     assert client.requests[1].messages[-1].content == "from the sibling"
     assert base not in sys.path
+
+
+SLOW_TOOLS = '''\
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def lookup(order_id: int) -> str:
+    """Look up an order by its number (slowly while a `slow` file exists)."""
+    with (HERE / "calls.log").open("a", encoding="utf-8") as log:
+        log.write(f"{order_id}\\n")
+    if (HERE / "slow").exists():
+        time.sleep(30)
+    return f"order {order_id}: shipped"
+'''
+
+
+def test_a_tool_call_cannot_carry_the_run_past_its_time_limit(engine: Harness) -> None:
+    """The tool's own timeout is longer than the run's: the run pauses at its limit (exit 4) with the
+    call cut off (intent, no result), and resumes like any interrupted call."""
+    module = engine.tool_module(SLOW_TOOLS)
+    engine.write(WORKFLOW.format(module=module, extra="    idempotent: true\n    timeout: 60s\n"))
+    (engine.root / "slow").touch()
+    started = time.monotonic()
+    first = engine.start(ScriptedClient([tool_call("lookup", {"order_id": 7})]), RunParams(input="7?", timeout_s=1.0))
+    waited = time.monotonic() - started
+
+    assert first.status == "paused", first.error
+    assert isinstance(first.error, RunPaused) and "time limit (1 s)" in first.error.message
+    assert waited < 10  # not the tool's 30 s
+    [call] = engine.calls(first.run_id, "tool")
+    assert call.status == "intent" and call.response_json is None
+
+    (engine.root / "slow").unlink()
+    outcome = engine.resume(first.run_id, ScriptedClient(["Order 7 has shipped."]), interrupted=False, timeout_s=600.0)
+    assert outcome.status == "completed", outcome.error
+    assert tool_log(engine) == ["7", "7"]  # idempotent: run again
+
+
+def test_without_a_time_limit_a_tool_runs_in_the_lanes_own_thread(mem: Harness) -> None:
+    seen: list[str] = []
+    module = mem.tool_module(
+        "import threading\n\ndef lookup(order_id: int) -> str:\n"
+        '    """Look up an order."""\n'
+        "    return threading.current_thread().name\n"
+    )
+    mem.write(WORKFLOW.format(module=module, extra=""))
+
+    def answer(request: ChatRequest) -> str:
+        seen.append(request.messages[-1].content or "")
+        return "ok"
+
+    outcome = mem.start(ScriptedClient([tool_call("lookup", {"order_id": 1}), answer]), RunParams(input="1?"))
+    assert outcome.status == "completed", outcome.error
+    assert seen and not seen[0].startswith("aixgo-tool-call")
