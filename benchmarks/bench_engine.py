@@ -112,13 +112,22 @@ def quiet_litellm() -> Any:
     return load_litellm()
 
 
+def same_path_as_aixgo(base_url: str) -> str:
+    """The model string aixgo calls LiteLLM with for this stub (a plain request to a local OpenAI-protocol
+    server), so that the bare loop and the peer take the same HTTP path as aixgo."""
+    from aixgo_cli.providers.litellm_client import wire_model
+    from aixgo_cli.providers.model_ref import ResolvedModel
+
+    return wire_model(ResolvedModel("openai/stub-model", api_base=base_url), with_tools=False)
+
+
 async def acall(base_url: str, text: str) -> str:
     litellm = quiet_litellm()  # first: importing any part of LiteLLM without its switches fetches its price map
     from litellm._internal_context import is_internal_call
 
     is_internal_call.set(True)  # the same quiet logging as aixgo's client, in this task only
     response = await litellm.acompletion(
-        model="openai/stub-model",
+        model=same_path_as_aixgo(base_url),
         api_base=base_url,
         api_key=SECRET,
         max_retries=0,

@@ -155,6 +155,20 @@ def _restore_logging(token: Any) -> None:
         variable.reset(previous)
 
 
+def wire_model(resolved: ResolvedModel, *, with_tools: bool) -> str:
+    """The model string LiteLLM is called with: the resolved one, except for a request without tools to an
+    OpenAI-protocol server on this machine, which goes through LiteLLM's `hosted_vllm/` path instead of
+    the OpenAI SDK: the same request body and the same reply (`tests/providers/test_providers_wire_path.py`
+    compares both, errors included) for ~0.8 ms less CPU per call (1.60 against 2.38 ms at 300
+    concurrent calls, 8 paired rounds). Not for requests with tools (that path strips
+    `additionalProperties` and `strict` from tool schemas) nor for remote servers (the SDK path maps
+    parameters for OpenAI's own model families, which a proxy may serve)."""
+    model = resolved.litellm_model
+    if with_tools or resolved.provider != "openai" or not resolved.api_base or not is_local(resolved):
+        return model
+    return "hosted_vllm/" + model.split("/", 1)[1]
+
+
 class LiteLLMClient:
     """One HTTP request per `complete`, through `litellm.acompletion` on an event loop. Thread-safe: holds
     no per-call state. Requests run on this process's event loop, or with `workers` > 1 in that many
@@ -276,7 +290,7 @@ class LiteLLMClient:
         kwargs: dict[str, Any] = dict(resolved.params)
         kwargs.update(request.params)
         kwargs.update(
-            model=resolved.litellm_model,
+            model=wire_model(resolved, with_tools=bool(request.tools)),
             messages=[m.to_openai() for m in request.messages],
             timeout=deadline.cap(request.timeout_s or resolved.timeout_s or self._default_timeout(resolved)),
             num_retries=0,

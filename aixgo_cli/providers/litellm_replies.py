@@ -149,7 +149,9 @@ def _classify(litellm: Any, exc: Exception) -> tuple[str, bool]:
 
 # LiteLLM repeats its class names in front of the provider's words ("litellm.InternalServerError:
 # InternalServerError: OpenAIException - ..."); the user needs the provider's words and the status.
-_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?(?:\w+Exception\s*-\s*)?")
+# LiteLLM's wrapping of a provider's message: "litellm.XError: XError: OpenAIException - ..." on the SDK
+# path, "...: Hosted_vllmException: ..." on LiteLLM's own HTTP path.
+_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*|\w+Error:\s*)*(?:\w+Exception\s*[-:]\s*)?")
 
 
 def map_error(

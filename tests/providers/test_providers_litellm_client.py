@@ -267,13 +267,15 @@ def test_missing_secret_error_from_the_source_propagates(stub: StubModelServer) 
     assert stub.stats()["total"] == 0  # nothing was sent
 
 
-def test_parallel_calls_from_worker_threads(stub: StubModelServer, outbound_connections: list[tuple[str, int]]) -> None:
-    client = build_client(SecretBook({"OPENAI_API_KEY": "sk-test"}), services_for(stub))
-    prompts = [f"item {i}" for i in range(40)]
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(lambda p: client.complete(ask(p)).content, prompts))
-    assert answers == [f"stub: {p}" for p in prompts]
-    assert stub.stats()["total"] == 40
+def test_parallel_calls_from_worker_threads(outbound_connections: list[tuple[str, int]]) -> None:
+    # A server of its own: the session's stub may already have pooled connections open to it.
+    with StubModelServer() as stub:
+        client = build_client(SecretBook({"OPENAI_API_KEY": "sk-test"}), services_for(stub))
+        prompts = [f"item {i}" for i in range(40)]
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            answers = list(pool.map(lambda p: client.complete(ask(p)).content, prompts))
+        assert answers == [f"stub: {p}" for p in prompts]
+        assert stub.stats()["total"] == 40
     assert outbound_connections, "the audit hook saw the connections"
     assert {host for host, _ in outbound_connections} == {"127.0.0.1"}
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from tests.providers.providers_helpers import SecretBook, ask
 
-from aixgo_cli.providers import litellm_cuts
+from aixgo_cli.providers import litellm_client, litellm_cuts
 from aixgo_cli.providers.litellm_client import LiteLLMClient, load_litellm
 from aixgo_cli.providers.litellm_env import IMPORT_SWITCHES
 from aixgo_cli.providers.model_ref import ModelResolver
@@ -145,6 +145,8 @@ def sent_bodies(stub: StubModelServer, monkeypatch: pytest.MonkeyPatch) -> list[
         return result
 
     monkeypatch.setattr(completions, "async_maybe_transform", recording)
+    # Through the SDK, which is what the cut is in (a local server's plain requests take `hosted_vllm/`).
+    monkeypatch.setattr(litellm_client, "wire_model", lambda resolved, with_tools: resolved.litellm_model)
     services = [{"name": "m", "provider": "openai", "model": "m", "api_base": stub.base_url, "api_key_secret": "K"}]
     client = LiteLLMClient(SecretBook({"K": "sk-cut"}), ModelResolver(services))
     strict_tool = ToolSpec(
