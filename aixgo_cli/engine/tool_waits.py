@@ -13,11 +13,11 @@ main thread's wait is interrupted by the signal, and lanes in the pool are left 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aixgo_cli.providers.deadline import Deadline
+from aixgo_cli.tools.limits import within
 
 T = TypeVar("T")
 
@@ -28,21 +28,4 @@ def run_within(name: str, work: Callable[[], T], deadline: Deadline | None) -> T
         return work()
     if deadline.remaining() <= 0:
         raise deadline.expired()
-    outcome: dict[str, Any] = {}
-    finished = threading.Event()
-
-    def target() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as exc:  # handed to the caller's thread below
-            outcome["error"] = exc
-        finally:
-            finished.set()
-
-    threading.Thread(target=target, name=f"aixgo-tool-call-{name}", daemon=True).start()
-    if not finished.wait(max(0.0, deadline.remaining())):
-        raise deadline.expired()
-    if "error" in outcome:
-        raise outcome["error"]
-    value: T = outcome["value"]
-    return value
+    return within(name, work, deadline.remaining(), deadline.expired)

@@ -14,12 +14,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from aixgo_cli.tools.base import Tool, ToolCallError
 
 WINDOW_S = 60.0
+T = TypeVar("T")
 
 
 class RateLimiter:
@@ -59,20 +61,32 @@ def bounded(tool: Tool, limiter: RateLimiter | None = None) -> Tool:
 
 
 def _with_watchdog(name: str, run: Any, args: dict[str, Any], key: str, timeout: float) -> Any:
+    return within(
+        name,
+        lambda: run(args, key),
+        timeout,
+        lambda: ToolCallError(f"tool '{name}' did not finish within {timeout:g}s (its timeout)"),
+    )
+
+
+def within(name: str, work: Callable[[], T], timeout: float, late: Callable[[], BaseException]) -> T:
+    """`work()` on a daemon thread; `late()` is raised if it has not finished after `timeout` seconds (the
+    call is then abandoned: Python cannot stop it from outside). Its own exception is raised here."""
     outcome: dict[str, Any] = {}
     finished = threading.Event()
 
     def target() -> None:
         try:
-            outcome["value"] = run(args, key)
+            outcome["value"] = work()
         except BaseException as exc:  # handed to the caller's thread below
             outcome["error"] = exc
         finally:
             finished.set()
 
     threading.Thread(target=target, name=f"aixgo-tool-{name}", daemon=True).start()
-    if not finished.wait(timeout):
-        raise ToolCallError(f"tool '{name}' did not finish within {timeout:g}s (its timeout)")
+    if not finished.wait(max(0.0, timeout)):
+        raise late()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value

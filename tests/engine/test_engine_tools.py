@@ -9,6 +9,7 @@ effect, which survives the process and any module reload), and raises KeyboardIn
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 import pytest
@@ -16,10 +17,11 @@ from tests.engine.engine_helpers import Harness, tool_call
 from tests.support.hints import hint_of
 
 from aixgo_cli.engine.runner import RunOutcome, RunParams
+from aixgo_cli.engine.tool_waits import run_within
 from aixgo_cli.errors import RunError, RunPaused
 from aixgo_cli.events import LLMCalled, StepFinished, ToolCalled
+from aixgo_cli.providers.deadline import Deadline
 from aixgo_cli.providers.errors import ProviderError
-from aixgo_cli.providers.types import ChatRequest
 from aixgo_cli.testing.fake_client import ScriptedClient
 
 TOOLS = '''\
@@ -353,19 +355,23 @@ def test_a_tool_call_cannot_carry_the_run_past_its_time_limit(engine: Harness) -
     assert tool_log(engine) == ["7", "7"]  # idempotent: run again
 
 
-def test_without_a_time_limit_a_tool_runs_in_the_lanes_own_thread(mem: Harness) -> None:
-    seen: list[str] = []
-    module = mem.tool_module(
-        "import threading\n\ndef lookup(order_id: int) -> str:\n"
-        '    """Look up an order."""\n'
-        "    return threading.current_thread().name\n"
-    )
-    mem.write(WORKFLOW.format(module=module, extra=""))
+def test_run_within_the_time_limit() -> None:
+    """Without a limit the call runs in the caller's thread; with one, on a thread of its own whose value,
+    or exception, comes back, unless the limit passes first."""
+    caller = threading.current_thread()
+    assert run_within("t", threading.current_thread, None) is caller
+    limit = Deadline(time.monotonic() + 5, lambda: RunPaused("time limit reached"))
+    assert run_within("t", threading.current_thread, limit) is not caller
 
-    def answer(request: ChatRequest) -> str:
-        seen.append(request.messages[-1].content or "")
-        return "ok"
+    def fails() -> None:
+        raise KeyError("missing")
 
-    outcome = mem.start(ScriptedClient([tool_call("lookup", {"order_id": 1}), answer]), RunParams(input="1?"))
-    assert outcome.status == "completed", outcome.error
-    assert seen and not seen[0].startswith("aixgo-tool-call")
+    with pytest.raises(KeyError):
+        run_within("t", fails, limit)
+    soon = Deadline(time.monotonic() + 0.2, lambda: RunPaused("time limit reached"))
+    started = time.monotonic()
+    with pytest.raises(RunPaused, match="time limit"):
+        run_within("t", lambda: time.sleep(5), soon)
+    assert time.monotonic() - started < 3
+    with pytest.raises(RunPaused):  # already past: not even started
+        run_within("t", lambda: pytest.fail("ran"), Deadline(time.monotonic() - 1, lambda: RunPaused("late")))
