@@ -76,9 +76,7 @@ class SqliteRuns:
             with self._db.write() as conn:
                 token = self._held.get(run_id) if fenced else None
                 if token is not None:
-                    row = conn.execute("SELECT lease_owner FROM runs WHERE id = ?", (run,)).fetchone()
-                    if row is not None and row[0] != token:
-                        raise lease_lost(run_id, row[0])
+                    _fence(conn, run_id, run, token)
                 yield conn, run
         except sqlite3.IntegrityError as exc:
             if "FOREIGN KEY" not in str(exc):
@@ -236,9 +234,9 @@ class SqliteRuns:
         token = self._held.get(run_id)
         if token is None:
             return
-        rows = self._db.query("SELECT lease_owner FROM runs WHERE id = ?", (self._pk(run_id),))
-        if rows and rows[0][0] != token:
-            raise lease_lost(run_id, rows[0][0])
+        run = self._pk(run_id)
+        with self._db.reading() as conn:
+            _fence(conn, run_id, run, token)
 
     def get_lease(self, run_id: str) -> Lease | None:
         run = self._pk(run_id)
@@ -246,6 +244,13 @@ class SqliteRuns:
             if self._gone(conn, run_id, run):
                 raise rules.no_such_run(run_id)
             return self._live_lease(conn, run)
+
+
+def _fence(conn: sqlite3.Connection, run_id: str, run: int, token: str) -> None:
+    """Refuse (`LeaseLost`) when the run's row names another lease owner than `token`."""
+    row = conn.execute("SELECT lease_owner FROM runs WHERE id = ?", (run,)).fetchone()
+    if row is not None and row[0] != token:
+        raise lease_lost(run_id, row[0])
 
 
 def run_record(conn: sqlite3.Connection, row: tuple[object, ...]) -> RunRecord:
