@@ -7,7 +7,6 @@ calls a model or touches the keyring.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -135,15 +134,12 @@ def entry() -> NoReturn:
     stderr are flushed, then the process ends with `main()`'s code. In-process callers (tests) use
     `main()` and keep a normal interpreter."""
     import atexit
-    from contextlib import suppress
+
+    from aixgo_cli.cli.leaving import flush_and_exit
 
     code = main()
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        # A reader that went away (BrokenPipeError) cannot be shown the rest anyway.
-        with suppress(BrokenPipeError, ValueError, OSError):
-            stream.flush()
-    os._exit(code)
+    flush_and_exit(code)
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO, cast
@@ -287,8 +287,7 @@ def hard_exit_if_threads_linger(code: int) -> None:
     leave without joining them (the interpreter would otherwise wait for their calls to time out)."""
     import threading
 
+    from aixgo_cli.cli.leaving import flush_and_exit
+
     if code == ExitCode.INTERRUPTED and threading.active_count() > 1:
-        for stream in (sys.stdout, sys.stderr):
-            with suppress(BrokenPipeError, ValueError):
-                stream.drain() if isinstance(stream, RedactingStream) else stream.flush()
-        os._exit(code)
+        flush_and_exit(code)
