@@ -9,6 +9,7 @@ from 10,000 to 100,000 items; <= 2 KB of journal per step beyond the payload for
 THE MODEL IS FAKE: `FakeGateway` below answers in-process, with no HTTP and no LiteLLM, so that 100,000
 items fit in minutes and the figures show the engine and the journal alone. Real HTTP through LiteLLM
 is measured by bench_engine.py (chain, fan-out over the stub server).
+The run and the reading of its result as `aixgo run` prints it are both measured.
 Then the resume case: a run paused after `--resume` finished steps, resumed; milliseconds until its
 first new step starts (bench_engine.py prints the same figure; this one needs no LangGraph install).
 
@@ -83,8 +84,12 @@ def child(items: int, answer: int) -> None:
         with SqliteJournal(db) as journal:
             started, cpu = time.perf_counter(), cpu_s()
             outcome = Runner(journal, FakeGateway(answer), lambda event: None).start(workflow, RunParams(text))
-            elapsed, cpu = time.perf_counter() - started, cpu_s() - cpu
             assert outcome.status == "completed", outcome.error
+            # Read the result back as `aixgo run` prints it (a fan-out's list, a page at a time): the
+            # memory figure covers the whole run, its output included.
+            printed = sum(len(value) for value in outcome.result_lines())
+            elapsed, cpu = time.perf_counter() - started, cpu_s() - cpu
+            assert printed == items * answer
             del outcome
         size = sum(p.stat().st_size for p in Path(tmp).glob("j.db*"))
         # Payload: each answer and each prompt once, and the producer's list of the items.

@@ -21,6 +21,7 @@ from typing import Any, TextIO, cast
 from aixgo_cli.agents.base import as_text
 from aixgo_cli.agents.output import StreamOutput
 from aixgo_cli.config.text_files import decode_text, read_text_file
+from aixgo_cli.engine.result_items import StoredResult
 from aixgo_cli.engine.runner import Runner, RunOutcome
 from aixgo_cli.errors import ExitCode, UserError
 from aixgo_cli.events import Event
@@ -179,7 +180,7 @@ def finish(
         payload = {
             "run_id": outcome.run_id,
             "status": outcome.status,
-            "result": outcome.result,
+            "result": None,  # written in its place below, item by item when the journal holds a list
             "error": redact(outcome.error.message) if outcome.error else None,
             "usage": {
                 "steps": spent.steps,
@@ -192,11 +193,9 @@ def finish(
             },
             "replayed_from": str(replayed) if replayed else None,
         }
-        written = write_stdout([_json_for_stdout(payload) + "\n"])
+        written = write_stdout(_json_outcome(payload, outcome))
     elif result_to_stdout and outcome.status == "completed" and not outcome.wrote_stdout:
-        result = outcome.result
-        lines = result if isinstance(result, list) else [result]
-        written = write_stdout(as_text(line) + "\n" for line in lines)
+        written = write_stdout(as_text(line) + "\n" for line in outcome.result_lines())
     if not quiet:
         cost = f", ${spent.cost_usd:.4f}" if spent.cost_usd else ""
         unknown = (
@@ -243,13 +242,29 @@ def silence_stdout() -> None:
         os.close(devnull)
 
 
-def _json_for_stdout(payload: dict[str, Any]) -> str:
-    """One JSON line; escaped to ASCII when stdout's encoding cannot carry the text (it stays valid JSON)."""
-    text = json.dumps(payload, ensure_ascii=False)
+def _json_outcome(payload: dict[str, Any], outcome: RunOutcome) -> Iterator[str]:
+    """The outcome as one JSON line, in pieces: the result goes in where `payload` has None for it, a
+    list item by item (a fan-out's list is read from the journal a page at a time, never held whole)."""
+    head, _, tail = _json_for_stdout(payload).partition('"result": null')
+    yield head + '"result": '
+    value = outcome.value
+    if isinstance(value, StoredResult):
+        yield "["
+        for index, item in enumerate(value):
+            yield (", " if index else "") + _json_for_stdout(item)
+        yield "]"
+    else:
+        yield _json_for_stdout(value)
+    yield tail + "\n"
+
+
+def _json_for_stdout(value: Any) -> str:
+    """JSON text; escaped to ASCII when stdout's encoding cannot carry it (it stays valid JSON)."""
+    text = json.dumps(value, ensure_ascii=False)
     try:
         text.encode(sys.stdout.encoding or "utf-8")
     except (UnicodeEncodeError, LookupError):
-        return json.dumps(payload, ensure_ascii=True)
+        return json.dumps(value, ensure_ascii=True)
     return text
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +25,10 @@ from aixgo_cli.engine.budget import Budget, BudgetTracker, Spent
 from aixgo_cli.engine.capabilities import check_runnable
 from aixgo_cli.engine.context import STOPPED, RunContext
 from aixgo_cli.engine.leasing import keep_renewing, take_lease
+from aixgo_cli.engine.result_items import ResultWriter, StoredResult
 from aixgo_cli.engine.sessions import run_session, session_mark
 from aixgo_cli.engine.templates import TemplateRenderer
-from aixgo_cli.engine.walker import Walker, run_lanes
+from aixgo_cli.engine.walker import ItemLanes, Walker, run_lanes
 from aixgo_cli.errors import AixgoError, RunError, RunInterrupted, RunPaused, RunWaiting, UserError, resume_step
 from aixgo_cli.events import Event, InjectionDetected, RunFinished, RunStarted, event_to_json
 from aixgo_cli.events import RunPaused as RunPausedEvent
@@ -38,7 +39,7 @@ from aixgo_cli.secrets.sealing import seal, unseal
 from aixgo_cli.security.audit import AuditSink, NoAudit
 from aixgo_cli.store.leases import LeaseLost, new_owner
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import RunRecord, RunStatus, journal_damaged, journal_json
+from aixgo_cli.store.records import Keep, RunRecord, RunStatus, journal_damaged, journal_json
 from aixgo_cli.tools.sources import ToolSources, WorkflowTools, run_tool_context
 
 if TYPE_CHECKING:  # the knowledge package is imported only by runs that use an index
@@ -88,10 +89,21 @@ class RunParams:
 class RunOutcome:
     run_id: str
     status: RunStatus
-    result: Any
+    value: Any  # the result, or a fan-out's `StoredResult` (its items in the journal)
     spent: Spent
     error: AixgoError | None = None
     wrote_stdout: bool = False
+
+    @property
+    def result(self) -> Any:
+        """The run's result; a fan-out's list read back from the journal unless it was small enough to keep."""
+        return self.value.as_list() if isinstance(self.value, StoredResult) else self.value
+
+    def result_lines(self) -> Iterable[Any]:
+        """The values to print a line each: a list's items (a stored one read a page at a time), or the one value."""
+        if isinstance(self.value, StoredResult | list):
+            return self.value
+        return [self.value]
 
 
 class Runner:
@@ -270,26 +282,41 @@ class Runner:
             lane_agents = [n for n in workflow.agent_order() if n not in skipped]
         if not producers:
             return walker.run_lane("main", params.input, lane_agents)
-        results: list[Any] = []
+        results = ResultWriter(self.journal, ctx.run_id)
+        count = 0
         for producer in producers:
             items = walker.units.run(f"source/{producer.name}", producer, None)
             agents = lane_agents if workflow.orchestration is not None else _downstream(workflow, producer.name)
-            lanes = [(f"{producer.name}[{index}]", item) for index, item in enumerate(items)]
+            lanes = ItemLanes(producer.name, items)
             concurrency = params.concurrency or _lane_concurrency(workflow, agents)
             interval = item_interval(producer)
-            results.extend(run_lanes(walker, lanes, agents, concurrency, interval, ctx.cancelled))
-        return results
+            first = count  # this producer's lanes follow the earlier producers' in the result
+
+            def keep(index: int, value: Any, first: int = first) -> None:
+                results.add(first + index, value)
+
+            run_lanes(walker, lanes, agents, concurrency, interval, ctx.cancelled, keep)
+            count += len(lanes)
+        return results.finished(count)
 
     def _finish(self, ctx: RunContext, status: RunStatus, result: Any, error: AixgoError | None) -> RunOutcome:
         if status == "completed" and ctx.session is not None:
             ctx.session.save(ctx.workflow.name, ctx.run_id)  # before the run reads as completed
         spent = ctx.budget.spent
         message = redact(error.message) if error else None
+        stored = isinstance(result, StoredResult) and status == "completed"
         self.journal.update_run(
             ctx.run_id,
             status=status,
             error=message,
-            result_json=redact(json.dumps(result, ensure_ascii=False)) if status == "completed" else None,
+            result_json=(
+                Keep.KEEP
+                if stored
+                else redact(json.dumps(result, ensure_ascii=False))
+                if status == "completed"
+                else None
+            ),
+            result_items=result.count if stored else None,
             tokens_in=spent.prompt_tokens,
             tokens_out=spent.completion_tokens,
             cost_usd=spent.cost_usd,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -200,10 +200,10 @@ def _ancestors(workflow: Workflow, order: Sequence[str]) -> dict[str, set[str]]:
 def _collect_one(
     finished: queue.SimpleQueue[Future[Any]],
     pending: dict[Future[Any], int],
-    results: list[Any],
+    keep: Callable[[int, Any], None],
     cancelled: threading.Event,
 ) -> None:
-    """Wait for the next lane to finish and move its result to `results`; re-raise a lane's failure.
+    """Wait for the next lane to finish and hand (its index, its result) to `keep`; re-raise a lane's failure.
 
     Lanes not submitted yet are never started; lanes under way finish (their units are journaled).
     Finished lanes arrive on `finished` (each future's done callback puts it there): `wait()` over the
@@ -216,7 +216,29 @@ def _collect_one(
         if isinstance(error, (RunPaused, RunInterrupted)):
             cancelled.set()
         raise error
-    results[index] = future.result()
+    keep(index, future.result())
+
+
+class ItemLanes(Sequence[tuple[str, Any]]):
+    """The (lane id, item) pairs of a producer's items, made as they are taken: a list of them would hold
+    two more objects per item for the whole fan-out (~12 MB at 100,000 items)."""
+
+    def __init__(self, producer: str, items: Any) -> None:
+        self.producer = producer
+        self.items: Sequence[Any] = items if isinstance(items, list | tuple) else list(items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self.items))[index]]
+        position = range(len(self.items))[index]  # a negative index names its lane by its position
+        return f"{self.producer}[{position}]", self.items[position]
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        for index, item in enumerate(self.items):
+            yield f"{self.producer}[{index}]", item
 
 
 def run_lanes(
@@ -226,20 +248,21 @@ def run_lanes(
     concurrency: int,
     interval_s: float | None,
     cancelled: threading.Event,
-) -> list[Any]:
-    """Each (lane id, item) through the lane agents, `concurrency` at a time; results in lane order."""
-    results: list[Any] = []
+    keep: Callable[[int, Any], None],
+) -> None:
+    """Each (lane id, item) through the lane agents, `concurrency` at a time; `keep(index, result)` gets
+    each lane's result as it finishes, in this thread (in any order: a page of them is written at a time,
+    so no list of every result is held)."""
     if concurrency <= 1 or len(lanes) <= 1:
         for index, (lane, item) in enumerate(lanes):
             if interval_s and index:
                 cancelled.wait(interval_s)
-            results.append(walker.run_lane(lane, item, agents))
-        return results
+            keep(index, walker.run_lane(lane, item, agents))
+        return
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(lanes)), thread_name_prefix="aixgo-lane")
     # At most two lanes per worker are submitted at a time, so memory does not grow with the number of
     # items (a pending future costs ~2 KB; 100,000 submitted at once would hold 200 MB).
     window = 2 * concurrency
-    results = [None] * len(lanes)
     pending: dict[Future[Any], int] = {}
     finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
     try:
@@ -247,13 +270,12 @@ def run_lanes(
             if interval_s and index:
                 cancelled.wait(interval_s)
             while len(pending) >= window:
-                _collect_one(finished, pending, results, cancelled)
+                _collect_one(finished, pending, keep, cancelled)
             future = pool.submit(walker.run_lane, lane, item, agents)
             pending[future] = index
             future.add_done_callback(finished.put)
         while pending:
-            _collect_one(finished, pending, results, cancelled)
-        return results
+            _collect_one(finished, pending, keep, cancelled)
     except KeyboardInterrupt:
         cancelled.set()
         raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -28,6 +28,7 @@ from aixgo_cli.store.records import (
     UnitRecord,
     check_choice,
     check_json,
+    journal_damaged,
 )
 
 _replace = dataclasses.replace
@@ -41,6 +42,7 @@ class RunState:
     units: dict[str, UnitRecord] = field(default_factory=dict)  # insertion order = first started
     calls: dict[str, CallRecord] = field(default_factory=dict)
     events: list[EventRecord] = field(default_factory=list)
+    items: dict[int, str] = field(default_factory=dict)  # position -> JSON text of the run's list result
 
 
 class MemoryRuns:
@@ -122,9 +124,11 @@ class MemoryRuns:
         cost_usd: float | None = None,
         steps: int | None = None,
         params_json: str | None = None,
-    ) -> RunRecord:
+        result_items: int | None = None,
+    ) -> None:
         if status is not None:
             check_choice("status", status, RUN_STATUSES)
+        rules.check_result_items(result_json, result_items)
         if result_json is not Keep.KEEP:
             check_json("result_json", result_json)
         if params_json is not None:
@@ -132,6 +136,16 @@ class MemoryRuns:
         with self._locked():
             run = self._writable(run_id)
             old = run.record
+            if result_json is not Keep.KEEP:
+                run.items.clear()
+            elif result_items is not None:
+                for seq in [seq for seq in run.items if seq >= result_items]:
+                    del run.items[seq]
+                texts = [run.items.get(seq) for seq in range(result_items)]
+                if None in texts:
+                    have = sum(text is not None for text in texts)
+                    raise journal_damaged(f"run {run_id} has {have} of the {result_items} items of its result")
+                result_json = rules.list_text([text for text in texts if text is not None])
             run.record = _replace(
                 old,
                 status=old.status if status is None else status,
@@ -144,7 +158,23 @@ class MemoryRuns:
                 steps=old.steps if steps is None else steps,
                 updated_at=self._clock(),
             )
-            return run.record
+
+    def put_result_items(self, run_id: str, items: Sequence[tuple[int, str]]) -> None:
+        for seq, text in items:
+            rules.check_position(seq)
+            check_json("result item", text)
+        with self._locked():
+            self._writable(run_id).items.update(items)
+
+    def result_items(self, run_id: str, start: int = 0, limit: int = 512) -> list[str]:
+        with self._locked():
+            items = self._run(run_id).items
+            texts: list[str] = []
+            for seq in range(start, start + limit):
+                if seq not in items:
+                    break
+                texts.append(items[seq])
+            return texts
 
     def delete_run(self, run_id: str, *, force: bool = False) -> None:
         with self._locked():

@@ -143,6 +143,23 @@ MIGRATIONS: Final[tuple[tuple[str, str], ...]] = (
         ALTER TABLE runs ADD COLUMN result_refs TEXT
         """,
     ),
+    (
+        # A fan-out's result is the list of its lanes' results: each is written as its lane finishes, a
+        # row per item (long strings through `blobs`, like every JSON column), and the run keeps only how
+        # many there are (`result_items`). The driver never holds the whole list, and the run's result is
+        # not a second copy of it. Runs written before keep `result_json` (result_items NULL).
+        "0004_result_items",
+        """
+        CREATE TABLE result_items (
+            run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            value_json TEXT NOT NULL,
+            value_refs TEXT,
+            PRIMARY KEY (run, seq)
+        ) WITHOUT ROWID;
+        ALTER TABLE runs ADD COLUMN result_items INTEGER
+        """,
+    ),
 )
 
 FORMAT_VERSION: Final = len(MIGRATIONS)

@@ -66,10 +66,23 @@ class Journal(Protocol):
         cost_usd: float | None = None,
         steps: int | None = None,
         params_json: str | None = None,
-    ) -> RunRecord:
-        """Set the given fields (None / KEEP leaves a field as it is), stamp `updated_at`, return the row.
+        result_items: int | None = None,
+    ) -> None:
+        """Set the given fields (None / KEEP leaves a field as it is) and stamp `updated_at` (`get_run`
+        reads the record back: a run's result can be large, and the writer has no use for a copy of it).
 
-        `params_json` replaces the parameters a run continues with (new limits given to `resume`)."""
+        `params_json` replaces the parameters a run continues with (new limits given to `resume`).
+        `result_items=N`: the run's result is the list of its stored items 0..N-1 (`put_result_items`);
+        items from N on are dropped, and the record reads its `result_json` as that list. A `result_json`
+        given instead drops every stored item. Not both."""
+
+    def put_result_items(self, run_id: str, items: Sequence[tuple[int, str]]) -> None:
+        """Store (position, JSON text) items of the run's list result, replacing any stored at those
+        positions, in one transaction: a fan-out writes its lanes' results as they finish, so the driver
+        never holds the whole list."""
+
+    def result_items(self, run_id: str, start: int = 0, limit: int = 512) -> list[str]:
+        """Up to `limit` stored items (JSON texts) from position `start`, in position order."""
 
     def delete_run(self, run_id: str, *, force: bool = False) -> None:
         """Delete a run and everything recorded under it. A run with a live lease needs `force`."""

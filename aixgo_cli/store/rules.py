@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aixgo_cli.errors import UserError
-from aixgo_cli.store.records import RunRecord, check_json
+from aixgo_cli.store.records import Keep, RunRecord, check_json
 
 FIND_LIMIT = 10
 """How many candidates an ambiguous prefix lists."""
@@ -76,3 +76,23 @@ def not_started(what: str, key: str, status: str | None) -> ValueError:
     if status is None:
         return ValueError(f"{what} {key!r} was never started")
     return ValueError(f"{what} {key!r} is {status}, not in progress")
+
+
+def check_result_items(result_json: object, result_items: int | None) -> None:
+    """A run's result is either one JSON text or a count of stored items, never both at once."""
+    if result_items is None:
+        return
+    if result_json is not Keep.KEEP:
+        raise ValueError("give result_json or result_items, not both")
+    check_position(result_items)
+
+
+def check_position(position: int) -> int:
+    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+        raise ValueError(f"a result item position or count is a non-negative integer, not {position!r}")
+    return position
+
+
+def list_text(items: Sequence[str]) -> str:
+    """Item JSON texts as one JSON list, written as `json.dumps` writes a list."""
+    return "[" + ", ".join(items) + "]"

@@ -15,7 +15,7 @@ same transaction as the write, so no write can land after another process took t
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple, replace
 
@@ -29,6 +29,7 @@ from aixgo_cli.store.records import (
     RunStatus,
     check_choice,
     check_json,
+    journal_damaged,
 )
 from aixgo_cli.store.sqlite_db import Database
 
@@ -36,7 +37,8 @@ RUN_COLUMNS = (
     "run_id, workflow_name, workflow_path, workflow_hash, status, created_at, updated_at, "
     "params_json, result_json, error, tokens_in, tokens_out, cost_usd, steps"
 )
-_RUN_READ = f"{RUN_COLUMNS}, result_refs"  # the record's columns and the refs of its result (see `blobs`)
+# The record's columns, the refs of its result (see `blobs`) and the number of its stored result items.
+_RUN_READ = f"{RUN_COLUMNS}, result_refs, result_items, id"
 _NEWEST_FIRST = "ORDER BY created_at DESC, id DESC"
 
 
@@ -146,11 +148,13 @@ class SqliteRuns:
         cost_usd: float | None = None,
         steps: int | None = None,
         params_json: str | None = None,
-    ) -> RunRecord:
+        result_items: int | None = None,
+    ) -> None:
         changes: dict[str, object] = {}
         if status is not None:
             check_choice("status", status, RUN_STATUSES)
             changes["status"] = status
+        rules.check_result_items(result_json, result_items)
         result = None if result_json is Keep.KEEP else blobs.prepare("result_json", result_json)
         if error is not Keep.KEEP:
             changes["error"] = error
@@ -163,17 +167,33 @@ class SqliteRuns:
             if result_json is not Keep.KEEP:
                 changes["result_json"], changes["result_refs"] = blobs.store(conn, run, result)
                 result = None  # its strings are stored: let them go before the next statement
+                changes["result_items"] = None
+                conn.execute("DELETE FROM result_items WHERE run = ?", (run,))
+            elif result_items is not None:
+                changes.update(result_json=None, result_refs=None, result_items=result_items)
+                # Items an earlier attempt stored beyond this count (its producer gave more) are not the result.
+                conn.execute("DELETE FROM result_items WHERE run = ? AND seq >= ?", (run, result_items))
             changes["updated_at"] = self._clock()
             assignments = ", ".join(f"{name} = ?" for name in changes)
             cursor = conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run))
             if cursor.rowcount != 1:
                 self._keys.pop(run_id, None)
                 raise rules.no_such_run(run_id)
-            if result_json is Keep.KEEP:
-                return run_record(conn, conn.execute(f"SELECT {_RUN_READ} FROM runs WHERE id = ?", (run,)).fetchone())
-            row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run,)).fetchone()
-        # The result just written is returned as given, not rebuilt from its parts (a second copy of it)
-        return replace(RunRecord(*row), result_json=result_json)
+
+    def put_result_items(self, run_id: str, items: Sequence[tuple[int, str]]) -> None:
+        prepared = [(rules.check_position(seq), blobs.prepare("result item", text)) for seq, text in items]
+        with self._write(run_id) as (conn, run):
+            for seq, cut in prepared:
+                value, refs = blobs.store(conn, run, cut)
+                conn.execute(
+                    "INSERT OR REPLACE INTO result_items (run, seq, value_json, value_refs) VALUES (?, ?, ?, ?)",
+                    (run, seq, value, refs),
+                )
+
+    def result_items(self, run_id: str, start: int = 0, limit: int = 512) -> list[str]:
+        run = self._pk(run_id)
+        with self._db.reading() as conn:
+            return _items(conn, run, start, limit)
 
     def delete_run(self, run_id: str, *, force: bool = False) -> None:
         with self._write(run_id, fenced=False) as (conn, run):
@@ -254,11 +274,32 @@ def _fence(conn: sqlite3.Connection, run_id: str, run: int, token: str) -> None:
 
 
 def run_record(conn: sqlite3.Connection, row: tuple[object, ...]) -> RunRecord:
-    """A run read back: `row` is `_RUN_READ`, its result rebuilt from the envelope and its refs."""
-    record = RunRecord(*row[:-1])  # type: ignore[arg-type]
-    if row[-1] is None:
+    """A run read back: `row` is `_RUN_READ`, its result rebuilt from the envelope and its refs, or from
+    its stored items (the list a fan-out wrote item by item)."""
+    record = RunRecord(*row[:-3])  # type: ignore[arg-type]
+    refs, count, run = row[-3:]
+    if count is not None:
+        texts = _items(conn, int(str(run)), 0, int(str(count)))
+        if len(texts) != count:
+            raise journal_damaged(f"run {record.run_id} has {len(texts)} of the {count} items of its result")
+        return replace(record, result_json=rules.list_text(texts))
+    if refs is None:
         return record
-    return replace(record, result_json=blobs.load(conn, record.result_json, str(row[-1])))
+    return replace(record, result_json=blobs.load(conn, record.result_json, str(refs)))
+
+
+def _items(conn: sqlite3.Connection, run: int, start: int, limit: int) -> list[str]:
+    """Stored result items from `start`, in order; a gap in the positions is a damaged journal."""
+    rows = conn.execute(
+        "SELECT seq, value_json, value_refs FROM result_items WHERE run = ? AND seq >= ? ORDER BY seq LIMIT ?",
+        (run, start, limit),
+    ).fetchall()
+    texts: list[str] = []
+    for expected, (seq, value, refs) in enumerate(rows, start=start):
+        if seq != expected:
+            raise journal_damaged(f"result item {expected} is missing")
+        texts.append(str(blobs.load(conn, value, refs)))
+    return texts
 
 
 def store_result(conn: sqlite3.Connection, run: int, result: blobs.Cut | None) -> None:

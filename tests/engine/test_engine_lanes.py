@@ -49,11 +49,13 @@ class RecordingWalker:
         return f"{lane}:{item}"
 
 
-def test_lanes_are_submitted_a_window_at_a_time_and_results_keep_lane_order() -> None:
+def test_lanes_are_submitted_a_window_at_a_time_and_each_result_keeps_its_lane_index() -> None:
     lanes = CountingLanes(2000)
     walker = RecordingWalker(lanes)
-    results = run_lanes(walker, lanes, ["answer"], 4, None, threading.Event())  # type: ignore[arg-type]
-    assert results == [f"items[{n}]:{n}" for n in range(2000)]
+    kept: dict[int, str] = {}
+    run_lanes(walker, lanes, ["answer"], 4, None, threading.Event(), kept.__setitem__)  # type: ignore[arg-type]
+    assert [kept[n] for n in range(2000)] == [f"items[{n}]:{n}" for n in range(2000)]
+    assert len(kept) == 2000
     assert max(walker.ahead) <= 2 * 4 + 1
 
 
@@ -62,6 +64,17 @@ def test_a_failed_lane_stops_submission_and_is_raised() -> None:
     walker = RecordingWalker(lanes, fail_at=10)
     cancelled = threading.Event()
     with pytest.raises(RunPaused):
-        run_lanes(walker, lanes, ["answer"], 4, None, cancelled)  # type: ignore[arg-type]
+        run_lanes(walker, lanes, ["answer"], 4, None, cancelled, lambda index, result: None)  # type: ignore[arg-type]
     assert cancelled.is_set()
     assert lanes.taken <= 10 + 2 * 4 + 1  # the lanes after the window were never started
+
+
+def test_item_lanes_name_each_item_by_its_position_without_a_list_of_pairs() -> None:
+    from aixgo_cli.engine.walker import ItemLanes
+
+    lanes = ItemLanes("items", ["a", "b", "c"])
+    assert list(lanes) == [("items[0]", "a"), ("items[1]", "b"), ("items[2]", "c")]
+    assert len(lanes) == 3
+    assert lanes[-1] == ("items[2]", "c")
+    assert lanes[0:2] == [("items[0]", "a"), ("items[1]", "b")]
+    assert list(ItemLanes("p", iter(["x"]))) == [("p[0]", "x")]  # any iterable the producer gives

@@ -73,7 +73,7 @@ def add_run(
     if status == "running":
         journal.acquire_lease(run.run_id, new_owner(), 600)
         return run
-    return journal.update_run(
+    journal.update_run(
         run.run_id,
         status=status,  # type: ignore[arg-type]
         result_json=None if result is None else json.dumps(result),
@@ -83,3 +83,6 @@ def add_run(
         tokens_out=5 * len(steps),
         cost_usd=0.001 * len(steps),
     )
+    stored = journal.get_run(run.run_id)
+    assert stored is not None
+    return stored

@@ -13,7 +13,7 @@ from aixgo_cli.store.records import (
     Lease,
     new_run_id,
 )
-from aixgo_cli.testing.journal_contract.store import Store
+from aixgo_cli.testing.journal_contract.store import Store, read
 
 # Runs ---------------------------------------------------------------------------------------------
 
@@ -72,10 +72,10 @@ def test_find_run_by_exact_id_unique_prefix_and_refusals(store: Store) -> None:
 def test_update_run_replaces_the_parameters_only_when_given(store: Store) -> None:
     run = store.new_run()
     before = run.params_json
-    assert store.journal.update_run(run.run_id, status="paused").params_json == before
-    changed = store.journal.update_run(run.run_id, params_json='{"max_steps": 9}')
-    assert changed.params_json == '{"max_steps": 9}'
-    assert store.journal.get_run(run.run_id) == changed
+    store.journal.update_run(run.run_id, status="paused")
+    assert read(store, run.run_id).params_json == before
+    store.journal.update_run(run.run_id, params_json='{"max_steps": 9}')
+    assert read(store, run.run_id).params_json == '{"max_steps": 9}'
     with pytest.raises(ValueError, match="not valid JSON"):
         store.journal.update_run(run.run_id, params_json="{nope")
 
@@ -83,18 +83,20 @@ def test_update_run_replaces_the_parameters_only_when_given(store: Store) -> Non
 def test_update_run_sets_keeps_and_clears_fields(store: Store) -> None:
     run = store.new_run()
     store.clock.advance(5)
-    updated = store.journal.update_run(
+    store.journal.update_run(
         run.run_id, status="failed", error="boom", tokens_in=10, tokens_out=4, cost_usd=0.25, steps=3
     )
+    updated = read(store, run.run_id)
     assert (updated.status, updated.error, updated.result_json) == ("failed", "boom", None)
     assert (updated.tokens_in, updated.tokens_out, updated.cost_usd, updated.steps) == (10, 4, 0.25, 3)
     assert updated.updated_at == run.created_at + 5
     assert updated.created_at == run.created_at
-    resumed = store.journal.update_run(run.run_id, status="completed", error=None, result_json='{"ok": 1}')
+    store.journal.update_run(run.run_id, status="completed", error=None, result_json='{"ok": 1}')
+    resumed = read(store, run.run_id)
     assert (resumed.error, resumed.result_json, resumed.tokens_in) == (None, '{"ok": 1}', 10)
-    kept = store.journal.update_run(run.run_id, result_json=KEEP, error=KEEP)
-    assert kept.result_json == '{"ok": 1}'
-    assert store.journal.get_run(run.run_id) == kept
+    assert store.journal.update_run(run.run_id, result_json=KEEP, error=KEEP) is None  # type: ignore[func-returns-value]
+    kept = read(store, run.run_id)
+    assert (kept.result_json, kept.status) == ('{"ok": 1}', "completed")
     with pytest.raises(ValueError, match="not valid JSON"):
         store.journal.update_run(run.run_id, status="failed", result_json="{broken")
     assert store.journal.get_run(run.run_id) == kept

@@ -51,3 +51,10 @@ class Store:
         return self.journal.start_unit(
             run_id, unit_key, place=f"flow/{unit_key}", input_hash="in-" + unit_key, definition_hash="def"
         )
+
+
+def read(store: Store, run_id: str) -> RunRecord:
+    """The run as the journal under test reads it back (it must exist)."""
+    run = store.journal.get_run(run_id)
+    assert run is not None
+    return run

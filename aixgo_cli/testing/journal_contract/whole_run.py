@@ -171,6 +171,7 @@ def test_writes_through_a_handle_whose_lease_was_taken_over_are_refused(store: S
         lambda: first.record_call_intent(run.run_id, "u", "u/m1", "llm", "{}"),
         lambda: first.append_event(run.run_id, "x", "{}"),
         lambda: first.update_run(run.run_id, status="failed"),
+        lambda: first.put_result_items(run.run_id, [(0, '"late"')]),
         lambda: first.confirm_lease(run.run_id),
     ):
         with pytest.raises(LeaseLost, match="taken over by host:2:b"):
