@@ -257,7 +257,9 @@ def chain(args: argparse.Namespace) -> None:
             print(f"    aixgo's overhead / LangGraph's (medians): {ratio:.2f}   budget 0.4")
     payload = sum(len(f"Step {s}: ") + 2 * len(REPLY) for s in range(steps))  # prompt + answer, once each
     beyond = [(size - payload) / steps for size in sizes]
-    print(f"  journal beyond the payload text: {spread(beyond, 1, 0)} bytes/step   budget 2048")
+    # 150-character answers stay inline (blobs take strings of 256 characters and more), so each is in the
+    # next step's request, its reply and its output; the 2 KB budget is for 2 KB answers: bench_journal.py.
+    print(f"  journal beyond the payload text: {spread(beyond, 1, 0)} bytes/step (150-character answers)")
 
 
 async def langgraph_chain(base_url: str, steps: int) -> float:
