@@ -304,19 +304,18 @@ class Runner:
             ctx.session.save(ctx.workflow.name, ctx.run_id)  # before the run reads as completed
         spent = ctx.budget.spent
         message = redact(error.message) if error else None
-        stored = isinstance(result, StoredResult) and status == "completed"
+        result_json: str | Keep | None = None  # only a completed run has a result
+        items = None
+        if status == "completed" and isinstance(result, StoredResult):
+            result_json, items = Keep.KEEP, result.count  # its items are in the journal already
+        elif status == "completed":
+            result_json = redact(json.dumps(result, ensure_ascii=False))
         self.journal.update_run(
             ctx.run_id,
             status=status,
             error=message,
-            result_json=(
-                Keep.KEEP
-                if stored
-                else redact(json.dumps(result, ensure_ascii=False))
-                if status == "completed"
-                else None
-            ),
-            result_items=result.count if stored else None,
+            result_json=result_json,
+            result_items=items,
             tokens_in=spent.prompt_tokens,
             tokens_out=spent.completion_tokens,
             cost_usd=spent.cost_usd,
