@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from aixgo_cli.secrets.redaction import redact
 from aixgo_cli.store.protocol import Journal
-from aixgo_cli.store.records import journal_damaged
+from aixgo_cli.store.rules import missing_result_items
 
 PAGE: Final = 256
 """Items per journal write and per read back: one write transaction per 256 lanes, and a bounded buffer."""
@@ -44,13 +44,13 @@ class StoredResult:
         while start < self.count:
             texts = self.journal.result_items(self.run_id, start, min(PAGE, self.count - start))
             if not texts:
-                raise journal_damaged(f"run {self.run_id} has {start} of the {self.count} items of its result")
+                raise missing_result_items(self.run_id, start, self.count)
             for text in texts:
                 yield json.loads(text)
             start += len(texts)
 
     def as_list(self) -> list[Any]:
-        return list(self.kept) if self.kept is not None else list(self)
+        return list(self)
 
 
 class ResultWriter:

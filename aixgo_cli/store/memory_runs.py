@@ -28,7 +28,6 @@ from aixgo_cli.store.records import (
     UnitRecord,
     check_choice,
     check_json,
-    journal_damaged,
 )
 
 _replace = dataclasses.replace
@@ -141,11 +140,9 @@ class MemoryRuns:
             elif result_items is not None:
                 for seq in [seq for seq in run.items if seq >= result_items]:
                     del run.items[seq]
-                texts = [run.items.get(seq) for seq in range(result_items)]
-                if None in texts:
-                    have = sum(text is not None for text in texts)
-                    raise journal_damaged(f"run {run_id} has {have} of the {result_items} items of its result")
-                result_json = rules.list_text([text for text in texts if text is not None])
+                if len(run.items) != result_items:  # positions 0..N-1 only, after the drop above
+                    raise rules.missing_result_items(run_id, len(run.items), result_items)
+                result_json = rules.list_text([run.items[seq] for seq in range(result_items)])
             run.record = _replace(
                 old,
                 status=old.status if status is None else status,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aixgo_cli.errors import UserError
-from aixgo_cli.store.records import Keep, RunRecord, check_json
+from aixgo_cli.store.records import Keep, RunRecord, check_json, journal_damaged
 
 FIND_LIMIT = 10
 """How many candidates an ambiguous prefix lists."""
@@ -91,6 +91,11 @@ def check_position(position: int) -> int:
     if isinstance(position, bool) or not isinstance(position, int) or position < 0:
         raise ValueError(f"a result item position or count is a non-negative integer, not {position!r}")
     return position
+
+
+def missing_result_items(run_id: str, found: int, count: int) -> Exception:
+    """A run whose result should have `count` stored items, of which only `found` are there."""
+    return journal_damaged(f"run {run_id} has {found} of the {count} items of its result")
 
 
 def list_text(items: Sequence[str]) -> str:

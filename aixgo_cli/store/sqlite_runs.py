@@ -279,9 +279,10 @@ def run_record(conn: sqlite3.Connection, row: tuple[object, ...]) -> RunRecord:
     record = RunRecord(*row[:-3])  # type: ignore[arg-type]
     refs, count, run = row[-3:]
     if count is not None:
-        texts = _items(conn, int(str(run)), 0, int(str(count)))
-        if len(texts) != count:
-            raise journal_damaged(f"run {record.run_id} has {len(texts)} of the {count} items of its result")
+        wanted = int(str(count))  # SQLite gives an int; the row is typed as objects
+        texts = _items(conn, int(str(run)), 0, wanted)
+        if len(texts) != wanted:
+            raise rules.missing_result_items(record.run_id, len(texts), wanted)
         return replace(record, result_json=rules.list_text(texts))
     if refs is None:
         return record
